@@ -175,13 +175,7 @@ static bool is_marked(struct full *f, void *obj) {
     return mg_los_of(obj)->marked != 0;
 }
 
-static void clear_dead_weak(movgc_heap *h, void **slot, void *ctx) {
-    (void)h;
-    if (!is_marked(ctx, *slot))
-        *slot = NULL;
-}
-
-/* Finalizer selection in marking terms: objects do not move yet. */
+/* Weak and finalizer processing in marking terms: objects do not move yet. */
 static void *fin_survivor(void *obj, void *ctx) {
     return is_marked(ctx, obj) ? obj : NULL;
 }
@@ -203,11 +197,12 @@ static void mark_all(struct full *f) {
     movgc_heap *h = f->h;
     mg_handles_each_pinned(h, mark_pinned, f);
     mg_roots_visit(h, mark_root, f);
-    mg_handles_visit(h, false, mark_root, f);
+    mg_handles_visit(h, MG_H_STRONG, mark_root, f);
     mg_final_visit(h, true, mark_root, f);
     drain(f);
-    mg_handles_visit(h, true, clear_dead_weak, f);
+    /* Ephemerons, then weak handles are cleared, then finalizers resurrect. */
     struct mg_gc_ops ops = {fin_survivor, fin_keep_children, fin_keep, fin_drain, f};
+    mg_handles_weak(h, &ops);
     mg_final_select(h, false, &ops);
 }
 
@@ -315,8 +310,7 @@ static void *identity_fwd(void *obj, void *ctx) {
 static void update_outside(struct full *f) {
     movgc_heap *h = f->h;
     mg_roots_visit(h, update_root, f);
-    mg_handles_visit(h, false, update_root, f);
-    mg_handles_visit(h, true, update_root, f);
+    mg_handles_visit(h, MG_H_STRONG | MG_H_WEAK | MG_H_VALUES, update_root, f);
     mg_final_visit(h, false, update_root, f);
     mg_identity_old(h, identity_fwd, f);
     /* nursery objects found live */

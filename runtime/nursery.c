@@ -229,17 +229,6 @@ static void drain(struct scavenge *s) {
     }
 }
 
-/* Weak handles: follow survivors, clear the dead. */
-static void update_weak(movgc_heap *h, void **slot, void *ctx) {
-    (void)h;
-    struct scavenge *s = ctx;
-    if (!in_from(s, *slot))
-        return;
-    uint64_t hdr = *mg_hdr(*slot);
-    *slot = (hdr & HDR_FWD) ? (void *)(uintptr_t)(hdr & ~(uint64_t)HDR_FWD)
-                            : NULL;
-}
-
 /* Forwarding for the side tables (identity hashes, finalizers): NULL if
  * obj died in this collection. */
 static void *forwarded(void *obj, void *ctx) {
@@ -250,7 +239,7 @@ static void *forwarded(void *obj, void *ctx) {
     return (hdr & HDR_FWD) ? (void *)(uintptr_t)(hdr & ~(uint64_t)HDR_FWD) : NULL;
 }
 
-/* Finalizer selection in copying terms. */
+/* Weak and finalizer processing in copying terms. */
 static void fin_keep_children(void *obj, void *ctx) {
     struct scavenge *s = ctx;
     /* obj stays behind and its copy, made later, takes these slots; if
@@ -289,13 +278,14 @@ void mg_nursery_collect(movgc_heap *h, bool tenure_all) {
     };
     mg_old_seal(h);
     mg_roots_visit(h, visit_root, &s);
-    mg_handles_visit(h, false, visit_root, &s);
+    mg_handles_visit(h, MG_H_STRONG, visit_root, &s);
     mg_final_visit(h, true, visit_root, &s);
     scan_remset(&s);
     drain(&s);
-    /* Weak handles are cleared before finalizers resurrect anything. */
-    mg_handles_visit(h, true, update_weak, &s);
+    /* Ephemerons and weak handles are settled before finalizers resurrect
+     * anything. */
     struct mg_gc_ops ops = {forwarded, fin_keep_children, fin_keep, fin_drain, &s};
+    mg_handles_weak(h, &ops);
     mg_final_select(h, true, &ops);
     mg_identity_young(h, forwarded, &s);
     prune_remset(h);
