@@ -1,0 +1,51 @@
+#!/bin/sh
+# tests/valgrind.sh BUILDDIR -- run the test programs of a normal (not
+# sanitized) build under valgrind memcheck: any memory error or definite
+# leak fails the program.  MOVGC_SMALL=1 asks the tests that know it for
+# smaller sizes.  Logs go to BUILDDIR/valgrind/.  Prints one line per
+# program and "N passed, M failed" last.
+set -u
+b=${1:?usage: valgrind.sh BUILDDIR}
+b=$(cd "$b" && pwd)
+if ! command -v valgrind >/dev/null 2>&1; then
+    echo "valgrind.sh: valgrind not found (apt-get install valgrind)"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+# make prints a variable of the build's Makefile.
+var() { printf 'print-var:\n\t@echo $(%s)\n' "$1" | make -s -C "$b" -f Makefile -f - print-var; }
+tests=$(var TESTS)
+MOVGC_SRCDIR=$(var abs_top_srcdir)
+MOVGC_BUILDDIR=$b
+MOVGC_SMALL=1
+export MOVGC_SRCDIR MOVGC_BUILDDIR MOVGC_SMALL
+make -s -C "$b" -j2 $(var check_PROGRAMS) >/dev/null || exit 1
+mkdir -p "$b/valgrind"
+
+passed=0 failed=0
+for t in $tests; do
+    p=$b/$t
+    [ -f "$p" ] || continue
+    # Only compiled programs: ELF files or their libtool wrapper scripts.
+    if ! head -c 4 "$p" | grep -q ELF && ! grep -q 'libtool' "$p" 2>/dev/null; then
+        continue
+    fi
+    log=$b/valgrind/$(echo "$t" | tr / _).log
+    start=$(date +%s)
+    (cd "$b" && timeout 900 "$b/libtool" --mode=execute valgrind -q \
+        --error-exitcode=99 --leak-check=full --show-leak-kinds=definite \
+        --errors-for-leak-kinds=definite --track-origins=yes \
+        --suppressions=/dev/null "$p") >"$log" 2>&1
+    rc=$?
+    secs=$(( $(date +%s) - start ))
+    if [ "$rc" -eq 0 ]; then
+        echo "PASS: $t (${secs} s)"
+        passed=$((passed + 1))
+    else
+        echo "FAIL: $t (exit $rc, ${secs} s; see valgrind/$(basename "$log"))"
+        grep -m 5 -E '^==[0-9]+== (Invalid|Conditional|Use of|Syscall|Mismatched|.*definitely lost)' "$log"
+        failed=$((failed + 1))
+    fi
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
