@@ -18,7 +18,8 @@ tests=$(var TESTS)
 MOVGC_SRCDIR=$(var abs_top_srcdir)
 MOVGC_BUILDDIR=$b
 MOVGC_SMALL=1
-export MOVGC_SRCDIR MOVGC_BUILDDIR MOVGC_SMALL
+CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-20}  # Check's 4 s per test
+export MOVGC_SRCDIR MOVGC_BUILDDIR MOVGC_SMALL CK_TIMEOUT_MULTIPLIER
 make -s -C "$b" -j2 $(var check_PROGRAMS) >/dev/null || exit 1
 mkdir -p "$b/valgrind"
 
