@@ -143,7 +143,9 @@ void mg_heap_full(movgc_heap *h) {
     size_t before = h->held;
     begin(h, "full");
     mg_nursery_count(h);
-    size_t live = mg_compact_collect(h);
+    struct compact_times ct;
+    size_t live = mg_compact_collect(h, &ct);
+    uint64_t t1 = mg_now_ns();
     mg_nursery_collect(h, true);
     h->stats.live_bytes = live;
     h->stats.full_collections++;
@@ -154,6 +156,11 @@ void mg_heap_full(movgc_heap *h) {
     h->full_threshold = target > (double)MIN_FULL_THRESHOLD ? (size_t)target
                                                              : MIN_FULL_THRESHOLD;
     mg_old_trim(h, old / 8);
+    if (h->cfg.flags & MOVGC_VERBOSE)
+        fprintf(stderr, "movgc: full: mark %.3f, plan %.3f, update %.3f, slide %.3f, "
+                "evacuate nursery %.3f ms; %zuK live\n", (double)ct.mark_ns / 1e6,
+                (double)ct.plan_ns / 1e6, (double)ct.update_ns / 1e6,
+                (double)ct.slide_ns / 1e6, (double)(mg_now_ns() - t1) / 1e6, live >> 10);
     end(h, "full", t0, before, m0);
 }
 
