@@ -168,12 +168,18 @@ static void *copy(struct scavenge *s, void *obj) {
     return to;
 }
 
-static void scan_slots(struct scavenge *s, void *obj) {
+/* Copy what obj's slots reference out of from-space; return whether obj
+ * still references the nursery (then an old obj must stay remembered). */
+static bool scan_slots(struct scavenge *s, void *obj) {
     size_t n = movgc_nrefs(obj);
     void **slots = mg_slots(obj);
-    for (size_t i = 0; i < n; i++)
+    bool young = false;
+    for (size_t i = 0; i < n; i++) {
         if (in_from(s, slots[i]))
             slots[i] = copy(s, slots[i]);
+        young |= mg_is_young(s->h, slots[i]);
+    }
+    return young;
 }
 
 static void visit_root(movgc_heap *h, void **slot, void *ctx) {
@@ -183,28 +189,15 @@ static void visit_root(movgc_heap *h, void **slot, void *ctx) {
         *slot = copy(s, *slot);
 }
 
-/* Scan the remembered objects; keep those still pointing into the nursery.
- * Surviving young objects are in 'to' now, still in the young range. */
+/* Scan the remembered objects; keep those still pointing into the nursery
+ * (at survivors in 'to', which is young too).  A slot's final value is known
+ * once scanned, so the answer is final too. */
 static void scan_remset(struct scavenge *s) {
-    movgc_heap *h = s->h;
-    struct remset *r = &h->remset;
+    struct remset *r = &s->h->remset;
     size_t kept = 0;
     for (size_t i = 0; i < r->n; i++) {
         void *obj = r->objs[i];
-        scan_slots(s, obj);
-        r->objs[kept++] = obj;
-    }
-    r->n = kept;
-}
-
-/* Drop remset entries that no longer point into the nursery; called when
- * copying is done, so every young reference points into 'to'. */
-static void prune_remset(movgc_heap *h) {
-    struct remset *r = &h->remset;
-    size_t kept = 0;
-    for (size_t i = 0; i < r->n; i++) {
-        void *obj = r->objs[i];
-        if (mg_has_young_refs(h, obj))
+        if (scan_slots(s, obj))
             r->objs[kept++] = obj;
         else
             *mg_hdr(obj) &= ~(uint64_t)HDR_REMEMBERED;
@@ -222,8 +215,7 @@ static void drain(struct scavenge *s) {
         }
         while (s->npromoted > 0) {
             void *obj = s->promoted[--s->npromoted];
-            scan_slots(s, obj);
-            if (!(*mg_hdr(obj) & HDR_REMEMBERED) && mg_has_young_refs(s->h, obj))
+            if (scan_slots(s, obj) && !(*mg_hdr(obj) & HDR_REMEMBERED))
                 mg_remset_add(s->h, obj);
         }
     }
@@ -288,7 +280,6 @@ void mg_nursery_collect(movgc_heap *h, bool tenure_all) {
     mg_handles_weak(h, &ops);
     mg_final_select(h, true, &ops);
     mg_identity_young(h, forwarded, &s);
-    prune_remset(h);
     free(s.promoted);
     h->stats.bytes_promoted += s.promoted_bytes;
     flip(h, s.to_ptr);
