@@ -18,7 +18,8 @@
 
 #define MIN_SEMI ((size_t)64 << 10)
 #define MIN_FULL_THRESHOLD ((size_t)4 << 20)
-#define DEFAULT_RESERVE ((size_t)16 << 30)
+#define DEFAULT_RESERVE ((size_t)64 << 30) /* old space, address space only */
+#define MIN_RESERVE ((size_t)256 << 20)
 #define STRESS_FULL_EVERY 64u
 
 uint64_t mg_now_ns(void) {
@@ -55,9 +56,9 @@ movgc_heap *movgc_heap_new(const movgc_config *cfg) {
     }
     h->cfg = s.cfg;
     mg_los_init(&h->los);
-    size_t reserve = h->cfg.heap_limit ? h->cfg.heap_limit : DEFAULT_RESERVE;
+    size_t limit = h->cfg.heap_limit;
     if (!mg_roots_init(h) || !mg_nursery_init(h, semi_for(&h->cfg), s.promote_age) ||
-        !mg_old_init(h, reserve)) {
+        !mg_old_init(h, limit ? limit : DEFAULT_RESERVE, limit ? limit : MIN_RESERVE)) {
         mg_error(h, MOVGC_E_NOMEM, "the OS refused the heap's initial memory");
         movgc_heap_free(h);
         return NULL;
