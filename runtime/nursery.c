@@ -256,7 +256,7 @@ static void flip(movgc_heap *h, char *to_top) {
         memset(n->to, 0xdb, n->semi);
 }
 
-void mg_nursery_collect(movgc_heap *h, bool tenure_all) {
+size_t mg_nursery_collect(movgc_heap *h, bool tenure_all) {
     struct nursery *n = &h->nursery;
     mg_nursery_count(h);
     struct scavenge s = {
@@ -283,4 +283,5 @@ void mg_nursery_collect(movgc_heap *h, bool tenure_all) {
     free(s.promoted);
     h->stats.bytes_promoted += s.promoted_bytes;
     flip(h, s.to_ptr);
+    return s.copied;
 }
