@@ -21,6 +21,7 @@
 #define DEFAULT_RESERVE ((size_t)64 << 30) /* old space, address space only */
 #define MIN_RESERVE ((size_t)256 << 20)
 #define STRESS_FULL_EVERY 64u
+#define MAX_OBJECT ((size_t)1 << 46)  /* above any mapping the OS grants */
 
 uint64_t mg_now_ns(void) {
     struct timespec ts;
@@ -249,9 +250,11 @@ void *movgc_alloc_(movgc_heap *h, unsigned tag, size_t nrefs, size_t nbytes) {
         mg_error(h, MOVGC_E_MISUSE, "movgc_alloc called during a collection");
         return NULL;
     }
-    if (nrefs > (SIZE_MAX / 2 - nbytes) / MG_WORD || nbytes > SIZE_MAX / 2) {
-        mg_error(h, MOVGC_E_NOMEM, "movgc_alloc: %zu slots and %zu bytes overflow",
-                 nrefs, nbytes);
+    if (nbytes > MAX_OBJECT || nrefs > (MAX_OBJECT - nbytes) / MG_WORD ||
+        (h->cfg.heap_limit && mg_size_of(nrefs, nbytes) > h->cfg.heap_limit)) {
+        /* no collection could make room: say so without collecting */
+        mg_error(h, MOVGC_E_NOMEM,
+                 "movgc_alloc: %zu slots and %zu bytes can never fit", nrefs, nbytes);
         return NULL;
     }
     mg_nursery_count(h);
