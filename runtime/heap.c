@@ -144,6 +144,17 @@ void mg_heap_minor(movgc_heap *h, bool tenure_all) {
     end(h, "minor", t0, before, m0, detail);
 }
 
+/* The old + large bytes at which the next full collection starts: live *
+ * growth, but at least live + four semispaces of promotion, so a small
+ * heap is not fully collected every few minor collections. */
+static size_t full_threshold(const movgc_heap *h, size_t live) {
+    double target = (double)live * h->cfg.growth;
+    size_t floor = live + 4 * h->nursery.semi;
+    if (floor < MIN_FULL_THRESHOLD)
+        floor = MIN_FULL_THRESHOLD;
+    return target > (double)floor ? (size_t)target : floor;
+}
+
 /* Mark and compact everything, then move the nursery's survivors out. */
 void mg_heap_full(movgc_heap *h) {
     uint64_t t0 = mg_now_ns(), m0 = moved_so_far(h);
@@ -159,9 +170,7 @@ void mg_heap_full(movgc_heap *h) {
     /* Next full collection when old + large data passes live * growth;
      * the free tail beyond a little slack goes back to the OS now. */
     size_t old = mg_heap_old_bytes(h);
-    double target = (double)old * h->cfg.growth;
-    h->full_threshold = target > (double)MIN_FULL_THRESHOLD ? (size_t)target
-                                                             : MIN_FULL_THRESHOLD;
+    h->full_threshold = full_threshold(h, old);
     mg_old_trim(h, old / 8);
     char detail[160];
     snprintf(detail, sizeof detail,
