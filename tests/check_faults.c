@@ -170,9 +170,12 @@ static void workload(movgc_heap *h) {
 
 /* ================================================================== tests */
 
+/* Each of the first mapping calls of movgc_heap_new fails in turn: the heap
+ * is NULL with MOVGC_E_NOMEM reported, or the failure was absorbed (the
+ * old-space reservation retries smaller) and the heap works. */
 START_TEST(test_faults_heap_new_fails_cleanly) {
     int points = 0;
-    for (unsigned long n = 1; n < 100; n++) {
+    for (unsigned long n = 1; n <= 8; n++) {
         nomem_seen = 0;
         movgc_config c = config();
         movgc_testing_fail_nth_mapping(n);
@@ -184,13 +187,16 @@ START_TEST(test_faults_heap_new_fails_cleanly) {
             continue;
         }
         ck_assert_int_eq(nomem_seen, 0);
-        add_roots(h);  /* the first n that does not fail: usable */
+        add_roots(h);
         workload(h);
+        check_data(h);
+        movgc_handle_free(h, D.pinned);
         movgc_heap_free(h);
-        break;
     }
-    printf("check_faults: heap creation has %d mapping points\n", points);
-    ck_assert_int_ge(points, 2);  /* nursery and old-space reservation */
+    printf("check_faults: heap creation failed cleanly at %d mapping points\n",
+           points);
+    fflush(stdout);
+    ck_assert_int_ge(points, 1);  /* at least the nursery */
 }
 END_TEST
 
