@@ -196,8 +196,7 @@ static void drain(struct world *w) {
 
 /* Walk the heap from every root and every uncleared weak target, comparing
  * it with the model; makes the addresses of this epoch current. */
-void world_walk(struct world *w, bool after_full) {
-    (void)after_full;
+void world_walk(struct world *w) {
     struct where wh = {"", 0, 0, ""};
     amap_reset(w);
     w->g.nwork = 0;
@@ -395,7 +394,7 @@ void world_after_call(struct world *w) {
                            (unsigned long long)g->v[i].id);
     w->nflog = 0;
     check_handles(w, full, multi, sR, sX);
-    world_walk(w, full);
+    world_walk(w);
     if (full && !w->failed)
         prune(w, sR);
 }

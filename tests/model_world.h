@@ -132,7 +132,7 @@ bool world_run_bytes(const uint8_t *data, size_t size, bool abort_on_fail);
 void world_fail(struct world *w, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void world_after_call(struct world *w);
-void world_walk(struct world *w, bool after_full);
+void world_walk(struct world *w);
 void world_acc_add(struct world *w, uint32_t node);
 const char *op_name(int kind);
 
