@@ -84,11 +84,6 @@ bool mg_nursery_refill(movgc_heap *h, size_t size) {
     return true;
 }
 
-bool mg_nursery_holds(const movgc_heap *h, const void *obj) {
-    return (const char *)obj > h->nursery.from &&
-           (const char *)obj <= h->pub.alloc_ptr_;
-}
-
 /* ================================================================ copying */
 
 struct scavenge {
