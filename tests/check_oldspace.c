@@ -1,0 +1,443 @@
+/* check_oldspace.c -- old space: promotion, the old-to-young write barrier,
+ * defragmentation with memory returned to the OS, pinned objects inside a
+ * compaction, and large objects (never copied, unmapped when dead). */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static movgc_stats stats_of(movgc_heap *h)
+{
+    movgc_stats st;
+    movgc_get_stats(h, &st, sizeof st);
+    return st;
+}
+
+/* Make the rooted object *slot old: minor collections until it stops moving,
+ * then a full collection.  Fails the test if it never settles. */
+static void make_old(void **slot)
+{
+    void *prev = *slot;
+    int still = 0;
+    for (int i = 0; i < 20 && still < 3; i++) {
+        tu_churn(50000);
+        movgc_collect(H, MOVGC_MINOR);
+        still = *slot == prev ? still + 1 : 0;
+        prev = *slot;
+    }
+    ck_assert_msg(still >= 3, "object still moving after 20 minor collections");
+    movgc_collect(H, MOVGC_FULL);
+}
+
+/* ==== promotion =========================================================== */
+
+/* A survivor moves out of the nursery and, once promoted, stops moving on
+ * minor collections; promotion is counted. */
+START_TEST(test_oldspace_survivor_promoted)
+{
+    void *o = tu_alloc_filled(1, 1, 3000, 1);
+    ROOT(o);
+    uint64_t p0 = stats_of(H).bytes_promoted;
+    void *first = o;
+    movgc_collect(H, MOVGC_MINOR);
+    ck_assert_ptr_ne(o, first);
+    make_old(&o);
+    ck_assert_uint_ge(stats_of(H).bytes_promoted - p0, 3000);
+    void *settled = o;
+    for (int i = 0; i < 5; i++) {
+        tu_churn(200000);
+        movgc_collect(H, MOVGC_MINOR);
+        ck_assert_ptr_eq(o, settled);
+        ck_assert(tu_check_fill(o, 1));
+    }
+    movgc_pop_roots(H, 1);
+}
+END_TEST
+
+/* ==== write barrier ======================================================= */
+
+/* The young object is reachable only through a slot of an old object, written
+ * with movgc_set: without the barrier a minor collection would not see it. */
+START_TEST(test_oldspace_barrier_keeps_young_child)
+{
+    void *old = tu_alloc_filled(2, 2, 64, 2);
+    ROOT(old);
+    make_old(&old);
+    void *young = tu_alloc_filled(3, 1, 500, 3);
+    void *young_addr = young;
+    movgc_set(H, old, 1, young);
+    young = NULL;                           /* no other reference anywhere */
+    for (int i = 0; i < 6; i++) {
+        if (i > 0)
+            tu_churn(300000);               /* overwrite the old nursery */
+        movgc_collect(H, MOVGC_MINOR);
+        void *c = movgc_get(old, 1);
+        ck_assert_ptr_nonnull(c);
+        if (i == 0)
+            ck_assert_ptr_ne(c, young_addr);
+        ck_assert_uint_eq(movgc_tag(c), 3);
+        ck_assert_uint_eq(movgc_nbytes(c), 500);
+        ck_assert(tu_check_fill(c, 3));
+    }
+    ck_assert(tu_check_fill(old, 2));
+    movgc_pop_roots(H, 1);
+}
+END_TEST
+
+/* Many old objects, each given a young chain old -> y1 -> y2 after promotion,
+ * some slots overwritten again before the collection. */
+START_TEST(test_oldspace_barrier_many_old_objects)
+{
+    size_t n = tu_scale(2000, 100);
+    void *arr = movgc_alloc(H, 4, n, 0);
+    ROOT(arr);
+    for (size_t i = 0; i < n; i++)
+        SET_NEW(arr, i, tu_alloc_filled(5, 2, 16, i));
+    make_old(&arr);
+    for (size_t i = 0; i < n; i++) {
+        void *y1 = tu_alloc_filled(6, 1, 24, i + 100000);
+        void *o = movgc_get(arr, i);
+        movgc_set(H, o, 0, y1);
+        void *y2 = tu_alloc_filled(7, 0, 40, i + 200000);
+        movgc_set(H, movgc_get(movgc_get(arr, i), 0), 0, y2);
+        if (i % 3 == 0) {                    /* overwrite: the last store wins */
+            void *y3 = tu_alloc_filled(8, 0, 8, i + 300000);
+            movgc_set(H, movgc_get(arr, i), 1, y3);
+            y3 = tu_alloc_filled(9, 0, 8, i + 400000);
+            movgc_set(H, movgc_get(arr, i), 1, y3);
+        }
+    }
+    for (int round = 0; round < 4; round++) {
+        tu_churn(200000);
+        movgc_collect(H, round == 2 ? MOVGC_FULL : MOVGC_MINOR);
+        for (size_t i = 0; i < n; i++) {
+            void *o = movgc_get(arr, i);
+            ck_assert(tu_check_fill(o, i));
+            void *y1 = movgc_get(o, 0);
+            ck_assert_uint_eq(movgc_tag(y1), 6);
+            ck_assert(tu_check_fill(y1, i + 100000));
+            ck_assert(tu_check_fill(movgc_get(y1, 0), i + 200000));
+            void *y3 = movgc_get(o, 1);
+            if (i % 3 == 0) {
+                ck_assert_uint_eq(movgc_tag(y3), 9);
+                ck_assert(tu_check_fill(y3, i + 400000));
+            } else {
+                ck_assert_ptr_null(y3);
+            }
+        }
+    }
+    movgc_pop_roots(H, 1);
+}
+END_TEST
+
+/* Old objects held only by a handle or a global root get young children. */
+static void *global_old;
+
+START_TEST(test_oldspace_barrier_via_handle_and_global)
+{
+    movgc_handle hd = movgc_handle_new(H, tu_alloc_filled(10, 1, 8, 10));
+    ck_assert_int_eq(movgc_root_add(H, &global_old), 0);
+    global_old = tu_alloc_filled(11, 1, 8, 11);
+    for (int i = 0; i < 4; i++) {
+        tu_churn(200000);
+        movgc_collect(H, MOVGC_MINOR);
+    }
+    movgc_collect(H, MOVGC_FULL);
+    SET_NEW(movgc_handle_get(H, hd), 0, tu_alloc_filled(12, 0, 100, 12));
+    SET_NEW(global_old, 0, tu_alloc_filled(13, 0, 100, 13));
+    for (int i = 0; i < 4; i++) {
+        tu_churn(200000);
+        movgc_collect(H, MOVGC_MINOR);
+        ck_assert(tu_check_fill(movgc_get(movgc_handle_get(H, hd), 0), 12));
+        ck_assert(tu_check_fill(movgc_get(global_old, 0), 13));
+    }
+    movgc_root_remove(H, &global_old);
+    movgc_handle_free(H, hd);
+}
+END_TEST
+
+/* A large array (large-object space) filled with young objects after it aged. */
+START_TEST(test_oldspace_barrier_large_array)
+{
+    uint64_t rng = tu_seed("test_oldspace_barrier_large_array");
+    size_t n = 131072;                      /* 1 MiB of slots */
+    void *arr = movgc_alloc(H, 14, n, 0);
+    ck_assert_ptr_nonnull(arr);
+    ROOT(arr);
+    make_old(&arr);
+    size_t stores = tu_scale(5000, 300);
+    size_t *idx = malloc(stores * sizeof *idx);
+    size_t *last = malloc(n * sizeof *last);  /* slot -> last store + 1, or 0 */
+    memset(last, 0, n * sizeof *last);
+    for (size_t k = 0; k < stores; k++) {
+        idx[k] = tu_rand_below(&rng, n);
+        last[idx[k]] = k + 1;
+        SET_NEW(arr, idx[k], tu_alloc_filled(15, 0, 16, k));
+    }
+    for (int round = 0; round < 3; round++) {
+        if (round > 0)
+            tu_churn(300000);
+        movgc_collect(H, MOVGC_MINOR);
+        for (size_t i = 0; i < n; i++) {
+            void *o = movgc_get(arr, i);
+            if (last[i] == 0) {
+                ck_assert_ptr_null(o);
+            } else {
+                ck_assert_ptr_nonnull(o);
+                ck_assert(tu_check_fill(o, last[i] - 1));
+            }
+        }
+    }
+    free(idx);
+    free(last);
+    movgc_pop_roots(H, 1);
+}
+END_TEST
+
+/* ==== fragmentation ======================================================= */
+
+static size_t frag_size(uint64_t seed, size_t i)
+{
+    uint64_t s = seed ^ (i * 0x9e3779b97f4a7c15ULL);
+    uint64_t r = tu_rand(&s);
+    unsigned pick = (unsigned)(r % 100);
+    if (pick < 80)
+        return 16 + (r >> 8) % 240;
+    if (pick < 98)
+        return 256 + (r >> 8) % 3840;
+    return 8192 + (r >> 8) % 24576;
+}
+
+/* Batches of mixed-size objects stay alive together (so they are promoted),
+ * then nine in ten die in the old space; after a full collection heap_bytes
+ * and the RSS this heap added are within 1.5 x live_bytes plus the nursery
+ * (both semispaces), and the survivors are intact. */
+START_TEST(test_oldspace_fragmentation_returns_memory)
+{
+    uint64_t seed = tu_seed("test_oldspace_fragmentation_returns_memory");
+    size_t total = tu_scale(256u << 20, 3u << 20);
+    size_t batch = tu_scale(16u << 20, 512u << 10);
+    size_t nursery = 1u << 20;
+    size_t rss0 = tu_rss_bytes();
+    movgc_config c = tu_config();
+    c.nursery_bytes = nursery;
+    H = tu_heap_new(&c);
+    ck_assert_ptr_nonnull(H);
+
+    enum { CHUNK = 1024 };
+    void *spine = movgc_alloc(H, 20, 4096, 0);   /* chunks of CHUNK objects */
+    void *cur = NULL, *prev_kept = NULL;
+    ROOT(spine);
+    ROOT(cur);
+    ROOT(prev_kept);
+    size_t n = 0, done = 0, batch_start = 0, kept_bytes = 0;
+    while (done < total) {
+        if (n % CHUNK == 0) {
+            ck_assert_uint_lt(n / CHUNK, 4096);
+            cur = movgc_alloc(H, 21, CHUNK, 0);
+            movgc_set(H, spine, n / CHUNK, cur);
+        }
+        size_t sz = frag_size(seed, n);
+        void *o = movgc_alloc(H, 22, 1, sz);
+        ck_assert_ptr_nonnull(o);
+        tu_fill(o, n);
+        movgc_set(H, cur, n % CHUNK, o);
+        if (n % 10 == 0) {                  /* a survivor: chain to the previous */
+            movgc_set(H, o, 0, prev_kept);
+            prev_kept = o;
+            kept_bytes += sz + 8;
+        }
+        n++;
+        done += sz + 16;
+        if (done - batch_start >= batch || done >= total) {
+            for (size_t i = 0; i < n; i++)  /* the batch dies but every tenth */
+                if (i % 10 != 0) {
+                    void *ch = movgc_get(spine, i / CHUNK);
+                    if (movgc_get(ch, i % CHUNK))
+                        movgc_set(H, ch, i % CHUNK, NULL);
+                }
+            batch_start = done;
+        }
+    }
+    movgc_collect(H, MOVGC_FULL);
+    movgc_stats st = stats_of(H);
+    size_t rss = tu_rss_bytes();
+    rss = rss > rss0 ? rss - rss0 : 0;       /* what this heap added */
+    size_t bound = (size_t)(1.5 * (double)st.live_bytes) + 2 * nursery;
+    fprintf(stderr, "fragmentation: %zu objects, %zu MiB allocated, live %zu KiB "
+            "(kept objects %zu KiB), heap %zu KiB, RSS added %zu KiB, bound %zu KiB, "
+            "RSS/live %.2f\n", n, done >> 20, st.live_bytes >> 10, kept_bytes >> 10,
+            st.heap_bytes >> 10, rss >> 10, bound >> 10,
+            (double)rss / (double)st.live_bytes);
+    ck_assert_uint_ge(st.live_bytes, kept_bytes);
+    ck_assert_uint_le(st.heap_bytes, bound);
+    /* RSS also holds what is not heap: the runtime's malloc'd side tables
+     * (more under MOVGC_VERIFY), stdio; allow 1 MiB for that. */
+    ck_assert_uint_le(rss, bound + (1u << 20));
+    /* every survivor intact, in its slot, and chained to the previous one */
+    void *expect_prev = NULL;
+    for (size_t i = 0; i < n; i++) {
+        void *o = movgc_get(movgc_get(spine, i / CHUNK), i % CHUNK);
+        if (i % 10 != 0) {
+            ck_assert_ptr_null(o);
+            continue;
+        }
+        ck_assert_uint_eq(movgc_nbytes(o), frag_size(seed, i));
+        ck_assert_msg(tu_check_fill(o, i), "survivor %zu corrupted", i);
+        ck_assert_ptr_eq(movgc_get(o, 0), expect_prev);
+        expect_prev = o;
+    }
+    ck_assert_ptr_eq(prev_kept, expect_prev);
+    movgc_pop_roots(H, 3);
+}
+END_TEST
+
+/* ==== pinning inside a compaction ========================================= */
+
+START_TEST(test_oldspace_pinned_stay_while_neighbours_slide)
+{
+    size_t n = tu_scale(6000, 300);
+    void *arr = movgc_alloc(H, 30, n, 0);
+    ROOT(arr);
+    for (size_t i = 0; i < n; i++)
+        SET_NEW(arr, i, tu_alloc_filled(31, 1, 40 + (i % 9) * 16, i));
+    make_old(&arr);
+    enum { EVERY = 50 };
+    size_t npins = (n + EVERY - 1) / EVERY, p = 0;
+    movgc_handle *hd = malloc(npins * sizeof *hd);
+    void **at = malloc(npins * sizeof *at);
+    for (size_t i = 0; i < n; i += EVERY, p++) {
+        hd[p] = movgc_handle_new(H, movgc_get(arr, i));
+        at[p] = movgc_pin(H, hd[p]);
+        ck_assert_ptr_eq(at[p], movgc_get(arr, i));
+    }
+    uintptr_t *before = malloc(n * sizeof *before);
+    for (size_t i = 0; i < n; i++)
+        before[i] = (uintptr_t)movgc_get(arr, i);
+    for (size_t i = 0; i < n; i++)           /* holes all around the pins */
+        if (i % EVERY != 0 && i % 3 != 0)
+            movgc_set(H, arr, i, NULL);
+    for (int round = 0; round < 3; round++) {
+        if (round == 1) {                    /* young data promoted into the gaps */
+            for (size_t i = 0; i < n; i++)
+                if (i % EVERY != 0 && i % 3 == 1)
+                    SET_NEW(arr, i, tu_alloc_filled(32, 1, 24, i + n));
+            for (int k = 0; k < 4; k++)
+                movgc_collect(H, MOVGC_MINOR);
+        }
+        movgc_collect(H, MOVGC_FULL);
+        size_t moved = 0;
+        for (size_t i = 0, q = 0; i < n; i++) {
+            void *o = movgc_get(arr, i);
+            if (i % EVERY == 0) {
+                ck_assert_ptr_eq(o, at[q]);
+                ck_assert_ptr_eq(movgc_handle_get(H, hd[q]), at[q]);
+                q++;
+            }
+            if (i % EVERY == 0 || i % 3 == 0) {
+                ck_assert_uint_eq(movgc_tag(o), 31);
+                ck_assert_msg(tu_check_fill(o, i), "object %zu corrupted", i);
+                moved += (uintptr_t)o != before[i];
+            } else if (round >= 1 && i % 3 == 1) {
+                ck_assert_uint_eq(movgc_tag(o), 32);
+                ck_assert(tu_check_fill(o, i + n));
+            } else {
+                ck_assert_ptr_null(o);
+            }
+        }
+        if (round == 0)
+            ck_assert_msg(moved > 0, "nothing slid around the pinned objects");
+    }
+    for (p = 0; p < npins; p++) {
+        movgc_unpin(H, hd[p]);
+        movgc_handle_free(H, hd[p]);
+    }
+    movgc_collect(H, MOVGC_FULL);
+    for (size_t i = 0; i < n; i += EVERY)
+        ck_assert(tu_check_fill(movgc_get(arr, i), i));
+    ck_assert_uint_eq(tu_err.count, 0);
+    free(hd);
+    free(at);
+    free(before);
+    movgc_pop_roots(H, 1);
+}
+END_TEST
+
+/* ==== large objects ======================================================= */
+
+START_TEST(test_oldspace_large_objects_freed)
+{
+    size_t count = tu_scale(32, 6), size = 1u << 20;
+    void *arr = movgc_alloc(H, 40, count, 0);
+    ROOT(arr);
+    movgc_collect(H, MOVGC_FULL);
+    size_t rss0 = tu_rss_bytes(), heap0 = stats_of(H).heap_bytes;
+    uintptr_t *addr = malloc(count * sizeof *addr);
+    for (size_t i = 0; i < count; i++) {
+        void *o = movgc_alloc(H, 41, 0, size);
+        ck_assert_ptr_nonnull(o);
+        tu_fill(o, i);
+        movgc_set(H, arr, i, o);
+    }
+    for (size_t i = 0; i < count; i++)
+        addr[i] = (uintptr_t)movgc_get(arr, i);
+    for (int round = 0; round < 4; round++) {
+        tu_churn(200000);
+        movgc_collect(H, round % 2 ? MOVGC_FULL : MOVGC_MINOR);
+        for (size_t i = 0; i < count; i++) {
+            void *o = movgc_get(arr, i);
+            ck_assert_msg((uintptr_t)o == addr[i], "large object %zu was copied", i);
+            ck_assert(tu_check_fill(o, i));
+        }
+    }
+    size_t rss1 = tu_rss_bytes(), heap1 = stats_of(H).heap_bytes;
+    ck_assert_uint_ge(heap1, heap0 + count * size);
+    for (size_t i = 0; i < count; i++)
+        movgc_set(H, arr, i, NULL);
+    movgc_collect(H, MOVGC_FULL);
+    size_t rss2 = tu_rss_bytes(), heap2 = stats_of(H).heap_bytes;
+    fprintf(stderr, "large objects: heap %zu -> %zu -> %zu KiB, RSS %zu -> %zu -> %zu KiB\n",
+            heap0 >> 10, heap1 >> 10, heap2 >> 10, rss0 >> 10, rss1 >> 10, rss2 >> 10);
+    ck_assert_uint_le(heap2, heap1 - count * size * 3 / 4);
+    ck_assert_uint_le(rss2, rss1 - count * size * 3 / 4);
+    free(addr);
+    movgc_pop_roots(H, 1);
+}
+END_TEST
+
+static void fragmentation_setup(void)
+{
+    tu_errors_clear();
+    H = NULL;                                /* the test makes its own heap */
+}
+
+static Suite *oldspace_suite(void)
+{
+    Suite *s = suite_create("oldspace");
+    TCase *tc = tu_tcase("promotion");
+    tcase_add_test(tc, test_oldspace_survivor_promoted);
+    suite_add_tcase(s, tc);
+    tc = tu_tcase("barrier");
+    tcase_add_test(tc, test_oldspace_barrier_keeps_young_child);
+    tcase_add_test(tc, test_oldspace_barrier_many_old_objects);
+    tcase_add_test(tc, test_oldspace_barrier_via_handle_and_global);
+    tcase_add_test(tc, test_oldspace_barrier_large_array);
+    suite_add_tcase(s, tc);
+    tc = tu_tcase_bare("compaction");
+    tcase_add_checked_fixture(tc, fragmentation_setup, tu_teardown);
+    tcase_add_test(tc, test_oldspace_fragmentation_returns_memory);
+    suite_add_tcase(s, tc);
+    tc = tu_tcase("pinning");
+    tcase_add_test(tc, test_oldspace_pinned_stay_while_neighbours_slide);
+    suite_add_tcase(s, tc);
+    tc = tu_tcase("large");
+    tcase_add_test(tc, test_oldspace_large_objects_freed);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run_suite(oldspace_suite());
+}
