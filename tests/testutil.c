@@ -31,6 +31,12 @@ movgc_config tu_config(void)
 {
     movgc_config c;
     memset(&c, 0, sizeof c);
+    /* Under MOVGC_STRESS every allocation collects anyway, so the nursery
+     * only ever holds the last few objects; a small one keeps the per-
+     * collection work of MOVGC_VERIFY (which fills the idle semispace)
+     * small. */
+    if (tu_stressed())
+        c.nursery_bytes = 128 * 1024;
     c.on_error = tu_on_error;
     c.ud = &tu_err;
     return c;
