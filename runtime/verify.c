@@ -91,6 +91,21 @@ static void walk(struct verify *v, struct starts *s, char *lo, char *hi,
              (void *)hi, (size_t)(p - hi));
 }
 
+/* A carded large object: each nursery reference's card is marked. */
+static void check_cards(struct verify *v, void *obj, struct large *l) {
+    if (*mg_hdr(obj) & HDR_REMEMBERED)
+        fail(v, "carded large object %p has the remembered header bit", obj);
+    if (l->remembered)
+        v->remembered++;
+    void **slots = mg_slots(obj);
+    for (size_t i = 0; i < movgc_nrefs(obj); i++)
+        if (mg_is_young(v->h, slots[i]) &&
+            (!l->remembered || !l->cards[i / MG_CARD_SLOTS]))
+            fail(v, "large object %p (tag %u) slot %zu points into the nursery "
+                    "but its card is not marked (a store bypassed movgc_set?)",
+                 obj, movgc_tag(obj), i);
+}
+
 static void check_slots(struct verify *v, void *obj) {
     size_t n = movgc_nrefs(obj);
     void **slots = mg_slots(obj);
@@ -107,6 +122,11 @@ static void check_slots(struct verify *v, void *obj) {
     if (mg_is_young(v->h, obj)) {
         if (remembered)
             fail(v, "young object %p is flagged remembered", obj);
+        return;
+    }
+    struct large *l = mg_is_old(v->h, obj) ? NULL : mg_los_of(obj);
+    if (l && l->cards) {
+        check_cards(v, obj, l);
         return;
     }
     if (remembered)
@@ -160,8 +180,7 @@ void mg_verify(movgc_heap *h, const char *when) {
             fail(&v, "remembered entry %zu (%p) is not a live object", i,
                  h->remset.objs[i]);
     mg_roots_visit(h, check_root, &v);
-    mg_handles_visit(h, false, check_root, &v);
-    mg_handles_visit(h, true, check_root, &v);
+    mg_handles_visit(h, MG_H_STRONG | MG_H_WEAK | MG_H_VALUES, check_root, &v);
     mg_final_visit(h, false, check_root, &v);
     mg_handles_each_pinned(h, check_pinned, &v);
     free(v.young.bits);
