@@ -197,8 +197,18 @@ void tu_set_u64(void *obj, uint64_t v)
 
 /* ==== process ============================================================= */
 
+#if defined(__SANITIZE_ADDRESS__)
+/* ASan keeps freed malloc memory in a quarantine (256 MiB by default), so the
+ * runtime's transient side tables would stay resident and count as heap. */
+void __sanitizer_purge_allocator(void);
+#define purge_allocator() __sanitizer_purge_allocator()
+#else
+#define purge_allocator() ((void)0)
+#endif
+
 size_t tu_rss_bytes(void)
 {
+    purge_allocator();
     FILE *f = fopen("/proc/self/statm", "r");
     unsigned long size = 0, resident = 0;
     ck_assert_ptr_nonnull(f);
