@@ -187,6 +187,61 @@ START_TEST(test_env_verify_reports_broken_reference)
 }
 END_TEST
 
+/* A young object stored into an old one behind the barrier's back. */
+static void bypass_barrier_then_collect(void *arg)
+{
+    (void)arg;
+    env_clear();
+    setenv("MOVGC_VERIFY", "1", 1);
+    movgc_heap *h = movgc_heap_new(NULL);
+    void *old = movgc_alloc(h, 1, 1, 8);
+    movgc_push_root(h, &old);
+    for (int i = 0; i < 4; i++)
+        movgc_collect(h, MOVGC_MINOR);
+    movgc_collect(h, MOVGC_FULL);
+    void *young = movgc_alloc(h, 2, 0, 8);
+    ((void **)old)[0] = young;
+    movgc_collect(h, MOVGC_MINOR);
+}
+
+START_TEST(test_env_verify_reports_barrier_bypass)
+{
+    struct tu_child c;
+    tu_run_child(bypass_barrier_then_collect, NULL, &c);
+    tu_assert_aborted(&c, NULL);
+}
+END_TEST
+
+/* Short-lived data promoted and dying in the old space: MOVGC_GROWTH sets how
+ * far the old space grows before a full collection. */
+static uint64_t fulls_with_env_growth(const char *growth)
+{
+    env_clear();
+    setenv("MOVGC_GROWTH", growth, 1);
+    setenv("MOVGC_NURSERY", "1M", 1);
+    movgc_heap *h = movgc_heap_new(NULL);
+    enum { RING = 16384 };
+    void *ring = movgc_alloc(h, 1, RING, 0);
+    movgc_push_root(h, &ring);
+    for (size_t i = 0; i < 500000; i++) {
+        void *o = movgc_alloc(h, 2, 0, 48);
+        movgc_set(h, ring, i % RING, o);
+    }
+    uint64_t fulls = stats_of(h).full_collections;
+    movgc_pop_roots(h, 1);
+    movgc_heap_free(h);
+    return fulls;
+}
+
+START_TEST(test_env_growth_takes_effect)
+{
+    uint64_t tight = fulls_with_env_growth("1.25"), loose = fulls_with_env_growth("8");
+    fprintf(stderr, "MOVGC_GROWTH: 1.25 -> %llu full collections, 8 -> %llu\n",
+            (unsigned long long)tight, (unsigned long long)loose);
+    ck_assert_uint_gt(tight, loose);
+}
+END_TEST
+
 /* ==== malformed values ==================================================== */
 
 static const struct setting bad[] = {
@@ -259,6 +314,8 @@ static Suite *env_suite(void)
     tcase_add_test(tc, test_env_stress_takes_effect);
     tcase_add_test(tc, test_env_verbose_logs_each_collection);
     tcase_add_test(tc, test_env_verify_reports_broken_reference);
+    tcase_add_test(tc, test_env_verify_reports_barrier_bypass);
+    tcase_add_test(tc, test_env_growth_takes_effect);
     suite_add_tcase(s, tc);
     tc = tu_tcase_bare("malformed");
     tcase_add_loop_test(tc, test_env_malformed_aborts_naming_variable, 0, NBAD);

@@ -12,6 +12,9 @@ static const struct shape shapes[] = {
     {0, 0, 0}, {1, 1, 0}, {2, 0, 1}, {3, 3, 17}, {4, 0, 7}, {5, 1, 8},
     {65535, 100, 1000}, {42, 0, 4096}, {9, 2000, 0}, {10, 0, 70000},
     {11, 16, 1 << 20},
+    /* sizes around the header's 20-bit fields (bigger ones are stored apart) */
+    {12, 0, 0xFFFFE}, {13, 0, 0xFFFFF}, {14, 3, 0x100001},
+    {15, 0x100000, 0}, {16, 0x100001, 5},
 };
 #define NSHAPES (sizeof shapes / sizeof shapes[0])
 

@@ -195,6 +195,32 @@ START_TEST(test_oldspace_barrier_large_array)
 }
 END_TEST
 
+/* A large object is old from birth: young objects stored into it at once
+ * must survive minor collections too. */
+START_TEST(test_oldspace_barrier_fresh_large_object)
+{
+    size_t n = 20000;                       /* 160 KiB of slots: large */
+    void *arr = movgc_alloc(H, 16, n, 0);
+    ck_assert_ptr_nonnull(arr);
+    ROOT(arr);
+    size_t stores = tu_scale(2000, 200);
+    for (size_t k = 0; k < stores; k++)
+        SET_NEW(arr, (k * 7919) % n, tu_alloc_filled(17, 1, 24, k));
+    for (int round = 0; round < 3; round++) {
+        if (round > 0)
+            tu_churn(300000);
+        movgc_collect(H, MOVGC_MINOR);
+        for (size_t k = 0; k < stores; k++) {
+            void *o = movgc_get(arr, (k * 7919) % n);
+            ck_assert_ptr_nonnull(o);
+            ck_assert_uint_eq(movgc_tag(o), 17);
+            ck_assert(tu_check_fill(o, k));
+        }
+    }
+    movgc_pop_roots(H, 1);
+}
+END_TEST
+
 /* ==== fragmentation ======================================================= */
 
 static size_t frag_size(uint64_t seed, size_t i)
@@ -423,6 +449,7 @@ static Suite *oldspace_suite(void)
     tcase_add_test(tc, test_oldspace_barrier_many_old_objects);
     tcase_add_test(tc, test_oldspace_barrier_via_handle_and_global);
     tcase_add_test(tc, test_oldspace_barrier_large_array);
+    tcase_add_test(tc, test_oldspace_barrier_fresh_large_object);
     suite_add_tcase(s, tc);
     tc = tu_tcase_bare("compaction");
     tcase_add_checked_fixture(tc, fragmentation_setup, tu_teardown);
