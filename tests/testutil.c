@@ -173,6 +173,8 @@ void *tu_alloc_filled(unsigned tag, size_t nrefs, size_t nbytes, uint64_t key)
 void tu_churn(size_t bytes)
 {
     size_t done = 0;
+    if (tu_stressed())      /* every allocation collects: the nursery turns over */
+        bytes = bytes / 16 + 1024;
     for (unsigned i = 0; done < bytes; i++) {
         size_t nb = 8 + (i * 37) % 200;
         void *o = movgc_alloc(H, 7, 0, nb);
