@@ -222,6 +222,58 @@ START_TEST(test_moving_full_compaction_slides_survivors)
 }
 END_TEST
 
+/* Every kind of root follows an old object that a full collection slides
+ * down over dead neighbours: shadow-stack slots, global roots, handles. */
+enum { SLIDE_N = 600 };
+static void *slide_global[SLIDE_N / 3];
+
+START_TEST(test_moving_roots_follow_compaction)
+{
+    void *arr = movgc_alloc(H, 18, SLIDE_N, 0);
+    ROOT(arr);
+    for (size_t i = 0; i < SLIDE_N; i++)
+        SET_NEW(arr, i, tu_alloc_filled(19, 0, 24 + (i % 4) * 8, i));
+    movgc_collect(H, MOVGC_FULL);           /* all old, in allocation order */
+    void *stack[SLIDE_N / 3];
+    movgc_handle hd[SLIDE_N / 3];
+    uintptr_t before[SLIDE_N];
+    for (size_t k = 0; k < SLIDE_N / 3; k++) {
+        size_t i = 3 * k + 1;               /* held by root kind k % 3 */
+        stack[k] = slide_global[k] = NULL;
+        ROOT(stack[k]);
+        ck_assert_int_eq(movgc_root_add(H, &slide_global[k]), 0);
+        switch (k % 3) {
+        case 0: stack[k] = movgc_get(arr, i); hd[k].id = 0; break;
+        case 1: slide_global[k] = movgc_get(arr, i); hd[k].id = 0; break;
+        default: hd[k] = movgc_handle_new(H, movgc_get(arr, i)); break;
+        }
+    }
+    for (size_t i = 0; i < SLIDE_N; i++)
+        before[i] = (uintptr_t)movgc_get(arr, i);
+    arr = NULL;                             /* everything else is garbage */
+    movgc_collect(H, MOVGC_FULL);
+    int moved[3] = {0, 0, 0};
+    for (size_t k = 0; k < SLIDE_N / 3; k++) {
+        size_t i = 3 * k + 1;
+        void *o = k % 3 == 0 ? stack[k] : k % 3 == 1 ? slide_global[k]
+                                                     : movgc_handle_get(H, hd[k]);
+        ck_assert_ptr_nonnull(o);
+        ck_assert_uint_eq(movgc_tag(o), 19);
+        ck_assert_msg(tu_check_fill(o, i), "object %zu (root kind %zu) corrupted", i, k % 3);
+        moved[k % 3] += (uintptr_t)o != before[i];
+    }
+    ck_assert_msg(moved[0] > 0 && moved[1] > 0 && moved[2] > 0,
+                  "moved by compaction: %d via stack, %d via globals, %d via handles",
+                  moved[0], moved[1], moved[2]);
+    for (size_t k = 0; k < SLIDE_N / 3; k++) {
+        movgc_root_remove(H, &slide_global[k]);
+        if (k % 3 == 2)
+            movgc_handle_free(H, hd[k]);
+    }
+    movgc_roots_restore(H, 0);
+}
+END_TEST
+
 START_TEST(test_moving_identity_hash_stable)
 {
     enum { N = 300 };
@@ -396,6 +448,7 @@ static Suite *moving_suite(void)
     tcase_add_test(tc, test_moving_long_list);
     tcase_add_test(tc, test_moving_trees);
     tcase_add_test(tc, test_moving_full_compaction_slides_survivors);
+    tcase_add_test(tc, test_moving_roots_follow_compaction);
     tcase_add_test(tc, test_moving_identity_hash_stable);
     suite_add_tcase(s, tc);
     tc = tu_tcase("random");
