@@ -31,7 +31,7 @@ bool mg_nursery_init(movgc_heap *h, size_t semi, unsigned promote_age) {
     n->from = n->zeroed = n->counted = n->base;
     n->to = n->base + semi;
     n->promote_age = promote_age;
-    h->pub.young_lo_ = (uintptr_t)n->base;
+    h->pub.young_lo_ = (uintptr_t)n->base + MG_WORD;  /* object addresses */
     h->pub.young_size_ = 2 * semi;
     h->pub.alloc_ptr_ = h->pub.alloc_limit_ = n->base;
     h->held += 2 * semi;
@@ -84,11 +84,6 @@ bool mg_nursery_refill(movgc_heap *h, size_t size) {
     return true;
 }
 
-bool mg_nursery_holds(const movgc_heap *h, const void *obj) {
-    return (const char *)obj > h->nursery.from &&
-           (const char *)obj <= h->pub.alloc_ptr_;
-}
-
 /* ================================================================ copying */
 
 struct scavenge {
@@ -102,8 +97,10 @@ struct scavenge {
     size_t copied, promoted_bytes;
 };
 
+/* Does object p's header lie in the evacuated range?  (The header, not p:
+ * a 0-byte object ending the range has p == from_hi.) */
 static bool in_from(const struct scavenge *s, const void *p) {
-    return (uintptr_t)((const char *)p - s->from_lo) <
+    return (uintptr_t)p - MG_WORD - (uintptr_t)s->from_lo <
            (uintptr_t)(s->from_hi - s->from_lo);
 }
 
@@ -121,12 +118,14 @@ static void push_promoted(struct scavenge *s, void *obj) {
     s->promoted[s->npromoted++] = obj;
 }
 
-/* Where a survivor of size bytes goes: old if old enough and there is room,
- * else 'to', else old after all. [nursery.fits] */
+/* Where a survivor of size bytes goes: old if old enough, or if survivors
+ * already fill half of 'to' (a nursery full of survivors is no nursery),
+ * and there is room; else 'to', else old after all. [nursery.fits] */
 static char *destination(struct scavenge *s, size_t size, unsigned age,
                          bool *old) {
     char *dst = NULL;
-    if (s->tenure_all || age >= s->h->nursery.promote_age)
+    if (s->tenure_all || age >= s->h->nursery.promote_age ||
+        (size_t)(s->to_ptr - s->h->nursery.to) > s->h->nursery.semi / 2)
         dst = mg_old_alloc(s->h, size);
     if (!dst && (size_t)(s->to_end - s->to_ptr) >= size) {
         dst = s->to_ptr;
@@ -274,7 +273,8 @@ static void *fin_keep(void *obj, void *ctx) {
 }
 static void fin_drain(void *ctx) { drain(ctx); }
 
-static void flip(movgc_heap *h, char *to_top) {
+/* Swap the semispaces; the evacuated one ended at from_top. */
+static void flip(movgc_heap *h, char *to_top, char *from_top) {
     struct nursery *n = &h->nursery;
     char *old_from = n->from;
     n->from = n->to;
@@ -282,7 +282,7 @@ static void flip(movgc_heap *h, char *to_top) {
     h->pub.alloc_ptr_ = h->pub.alloc_limit_ = to_top;
     n->zeroed = n->counted = to_top;
     if (h->cfg.flags & MOVGC_VERIFY)  /* stale pointers into it read junk */
-        memset(n->to, 0xdb, n->semi);
+        memset(n->to, 0xdb, (size_t)(from_top - n->to));
 }
 
 size_t mg_nursery_collect(movgc_heap *h, bool tenure_all) {
@@ -311,6 +311,6 @@ size_t mg_nursery_collect(movgc_heap *h, bool tenure_all) {
     mg_identity_young(h, forwarded, &s);
     free(s.promoted);
     h->stats.bytes_promoted += s.promoted_bytes;
-    flip(h, s.to_ptr);
+    flip(h, s.to_ptr, s.from_hi);
     return s.copied;
 }
