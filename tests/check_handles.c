@@ -302,6 +302,98 @@ START_TEST(test_handles_pin_updates_roots)
 }
 END_TEST
 
+/* Random handle traffic against a model: new, set, free, pin, unpin, and
+ * collections.  A pinned handle's object keeps the address its first pin
+ * returned; every live handle yields its object with its contents; freed
+ * ids stay stale. */
+struct hmodel {
+    movgc_handle hd;
+    uint64_t key;                       /* contents of its object, 0 = NULL */
+    unsigned pins;
+    void *at;                           /* address while pinned */
+};
+
+static void hmodel_check(struct hmodel *m, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (m[i].hd.id == 0)
+            continue;
+        void *o = movgc_handle_get(H, m[i].hd);
+        if (m[i].key == 0) {
+            ck_assert_ptr_null(o);
+            continue;
+        }
+        ck_assert_msg(o != NULL, "handle %zu lost its object", i);
+        ck_assert_msg(tu_check_fill(o, m[i].key), "handle %zu: contents changed", i);
+        if (m[i].pins)
+            ck_assert_msg(o == m[i].at, "handle %zu moved while pinned", i);
+    }
+}
+
+START_TEST(test_handles_random_traffic_matches_model)
+{
+    enum { N = 64 };
+    uint64_t rng = tu_seed("test_handles_random_traffic_matches_model");
+    struct hmodel m[N];
+    memset(m, 0, sizeof m);
+    movgc_handle dead[256];
+    size_t ndead = 0, steps = tu_scale(20000, 1500);
+    uint64_t next_key = 1;
+    for (size_t s = 0; s < steps; s++) {
+        struct hmodel *e = &m[tu_rand_below(&rng, N)];
+        unsigned op = (unsigned)tu_rand_below(&rng, 100);
+        if (e->hd.id == 0) {                               /* new handle */
+            e->key = op < 10 ? 0 : next_key++;
+            void *o = e->key ? tu_alloc_filled(20, 0, 8 + e->key % 100, e->key) : NULL;
+            e->hd = movgc_handle_new(H, o);
+            ck_assert_uint_ne(e->hd.id, 0);
+            e->pins = 0;
+        } else if (op < 25) {                              /* pin */
+            void *p = movgc_pin(H, e->hd);
+            if (e->key == 0) {
+                ck_assert_ptr_null(p);
+                continue;
+            }
+            ck_assert_ptr_nonnull(p);
+            if (e->pins++ == 0)
+                e->at = p;
+            ck_assert_ptr_eq(p, e->at);
+        } else if (op < 45) {                              /* unpin */
+            if (e->pins) {
+                movgc_unpin(H, e->hd);
+                e->pins--;
+            }
+        } else if (op < 60) {                              /* set */
+            if (e->pins == 0) {
+                e->key = next_key++;
+                void *o = tu_alloc_filled(21, 1, 16 + e->key % 50, e->key);
+                movgc_handle_set(H, e->hd, o);
+            }
+        } else if (op < 70) {                              /* free */
+            movgc_handle_free(H, e->hd);
+            if (ndead < sizeof dead / sizeof dead[0])
+                dead[ndead++] = e->hd;
+            e->hd.id = 0;
+            e->pins = 0;
+        } else if (op < 92) {
+            tu_churn(2000);
+        } else if (op < 98) {
+            movgc_collect(H, MOVGC_MINOR);
+        } else {
+            movgc_collect(H, MOVGC_FULL);
+        }
+        if (s % 200 == 0 || op >= 92)
+            hmodel_check(m, N);
+    }
+    movgc_collect(H, MOVGC_FULL);
+    hmodel_check(m, N);
+    ck_assert_uint_eq(tu_err.count, 0);
+    for (size_t i = 0; i < ndead; i++)
+        ck_assert_ptr_null(movgc_handle_get(H, dead[i]));
+    ck_assert_uint_eq(stale_count(), ndead);
+}
+END_TEST
+
 static void unpin_unpinned(void *arg)
 {
     (void)arg;
@@ -350,6 +442,7 @@ static Suite *handles_suite(void)
     tcase_add_test(tc, test_handles_nested_pins);
     tcase_add_test(tc, test_handles_pinned_object_slots_updated);
     tcase_add_test(tc, test_handles_pin_updates_roots);
+    tcase_add_test(tc, test_handles_random_traffic_matches_model);
     suite_add_tcase(s, tc);
     tc = tu_tcase_bare("misuse");
     tcase_add_test(tc, test_handles_unpin_without_pin_aborts);
