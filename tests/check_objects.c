@@ -12,6 +12,9 @@ static const struct shape shapes[] = {
     {0, 0, 0}, {1, 1, 0}, {2, 0, 1}, {3, 3, 17}, {4, 0, 7}, {5, 1, 8},
     {65535, 100, 1000}, {42, 0, 4096}, {9, 2000, 0}, {10, 0, 70000},
     {11, 16, 1 << 20},
+    /* around the inline allocation path's limits and the large-object size */
+    {17, 4095, 0}, {18, 4096, 0}, {19, 0, 4095}, {20, 0, 4096},
+    {21, 0, 65536 - 16}, {22, 0, 65536 - 8}, {23, 0, 65536}, {24, 8191, 8},
     /* sizes around the header's 20-bit fields (bigger ones are stored apart) */
     {12, 0, 0xFFFFE}, {13, 0, 0xFFFFF}, {14, 3, 0x100001},
     {15, 0x100000, 0}, {16, 0x100001, 5},
@@ -112,6 +115,33 @@ START_TEST(test_objects_zero_size_are_distinct)
         movgc_collect(H, round == 1 ? MOVGC_FULL : MOVGC_MINOR);
     }
     movgc_pop_roots(H, N);
+}
+END_TEST
+
+/* A 0-slot 0-byte object ends exactly where the next one would start: as
+ * the newest object of the nursery, and as the newest of the old space. */
+START_TEST(test_objects_zero_size_newest)
+{
+    void *keep = tu_alloc_filled(1, 1, 24, 1), *z = NULL;
+    ROOT(keep);
+    ROOT(z);
+    z = movgc_alloc(H, 77, 0, 0);               /* last allocation */
+    movgc_collect(H, MOVGC_MINOR);
+    ck_assert_uint_eq(movgc_tag(z), 77);
+    movgc_collect(H, MOVGC_FULL);               /* z is the newest promoted */
+    ck_assert_uint_eq(movgc_tag(z), 77);
+    movgc_set(H, keep, 0, z);
+    z = movgc_alloc(H, 78, 0, 0);
+    movgc_collect(H, MOVGC_FULL);
+    ck_assert_uint_eq(movgc_tag(z), 78);
+    ck_assert_uint_eq(movgc_tag(movgc_get(keep, 0)), 77);
+    ck_assert_ptr_ne(z, movgc_get(keep, 0));
+    ck_assert(tu_check_fill(keep, 1));
+    movgc_collect(H, MOVGC_MINOR);
+    movgc_collect(H, MOVGC_FULL);
+    ck_assert_uint_eq(movgc_tag(z), 78);
+    ck_assert_uint_eq(movgc_tag(movgc_get(keep, 0)), 77);
+    movgc_pop_roots(H, 2);
 }
 END_TEST
 
@@ -361,6 +391,7 @@ static Suite *objects_suite(void)
     tcase_add_test(tc, test_objects_shapes_report_sizes);
     tcase_add_test(tc, test_objects_new_are_zeroed_after_reuse);
     tcase_add_test(tc, test_objects_zero_size_are_distinct);
+    tcase_add_test(tc, test_objects_zero_size_newest);
     tcase_add_test(tc, test_objects_tags_round_trip);
     tcase_add_test(tc, test_objects_slots_round_trip);
     tcase_add_test(tc, test_objects_raw_bytes_untouched);
