@@ -235,13 +235,73 @@ static size_t frag_size(uint64_t seed, size_t i)
     return 8192 + (r >> 8) % 24576;
 }
 
+/* The fragmentation workload's objects: object i sits in slot i % CHUNK of
+ * chunk i / CHUNK of 'spine'; every tenth survives and points to the
+ * previous survivor. */
+enum { CHUNK = 1024, MAXCHUNKS = 4096 };
+
+struct frag {
+    uint64_t seed;
+    void *spine, *cur, *prev_kept;      /* roots */
+    size_t n;                           /* objects made */
+    size_t kept_bytes;                  /* slots + raw bytes of survivors */
+};
+
+/* Make object n; return its size in bytes, header included. */
+static size_t frag_add(struct frag *f)
+{
+    if (f->n % CHUNK == 0) {
+        ck_assert_uint_lt(f->n / CHUNK, MAXCHUNKS);
+        f->cur = movgc_alloc(H, 21, CHUNK, 0);
+        movgc_set(H, f->spine, f->n / CHUNK, f->cur);
+    }
+    size_t sz = frag_size(f->seed, f->n);
+    void *o = movgc_alloc(H, 22, 1, sz);
+    ck_assert_ptr_nonnull(o);
+    tu_fill(o, f->n);
+    movgc_set(H, f->cur, f->n % CHUNK, o);
+    if (f->n % 10 == 0) {
+        movgc_set(H, o, 0, f->prev_kept);
+        f->prev_kept = o;
+        f->kept_bytes += sz + 8;
+    }
+    f->n++;
+    return sz + 16;
+}
+
+/* Objects [from, f->n) die, but every tenth. */
+static void frag_kill(struct frag *f, size_t from)
+{
+    for (size_t i = from; i < f->n; i++)
+        if (i % 10 != 0)
+            movgc_set(H, movgc_get(f->spine, i / CHUNK), i % CHUNK, NULL);
+}
+
+/* Every survivor intact, in its slot, and chained to the previous one. */
+static void frag_check(struct frag *f)
+{
+    void *expect_prev = NULL;
+    for (size_t i = 0; i < f->n; i++) {
+        void *o = movgc_get(movgc_get(f->spine, i / CHUNK), i % CHUNK);
+        if (i % 10 != 0) {
+            ck_assert_ptr_null(o);
+            continue;
+        }
+        ck_assert_uint_eq(movgc_nbytes(o), frag_size(f->seed, i));
+        ck_assert_msg(tu_check_fill(o, i), "survivor %zu corrupted", i);
+        ck_assert_ptr_eq(movgc_get(o, 0), expect_prev);
+        expect_prev = o;
+    }
+    ck_assert_ptr_eq(f->prev_kept, expect_prev);
+}
+
 /* Batches of mixed-size objects stay alive together (so they are promoted),
  * then nine in ten die in the old space; after a full collection heap_bytes
  * and the RSS this heap added are within 1.5 x live_bytes plus the nursery
  * (both semispaces), and the survivors are intact. */
 START_TEST(test_oldspace_fragmentation_returns_memory)
 {
-    uint64_t seed = tu_seed("test_oldspace_fragmentation_returns_memory");
+    struct frag f = {.seed = tu_seed("test_oldspace_fragmentation_returns_memory")};
     size_t total = tu_scale(256u << 20, 3u << 20);
     size_t batch = tu_scale(16u << 20, 512u << 10);
     size_t nursery = 1u << 20;
@@ -250,41 +310,17 @@ START_TEST(test_oldspace_fragmentation_returns_memory)
     c.nursery_bytes = nursery;
     H = tu_heap_new(&c);
     ck_assert_ptr_nonnull(H);
-
-    enum { CHUNK = 1024 };
-    void *spine = movgc_alloc(H, 20, 4096, 0);   /* chunks of CHUNK objects */
-    void *cur = NULL, *prev_kept = NULL;
-    ROOT(spine);
-    ROOT(cur);
-    ROOT(prev_kept);
-    size_t n = 0, done = 0, batch_start = 0, kept_bytes = 0;
+    ROOT(f.spine);
+    ROOT(f.cur);
+    ROOT(f.prev_kept);
+    f.spine = movgc_alloc(H, 20, MAXCHUNKS, 0);
+    size_t done = 0;
     while (done < total) {
-        if (n % CHUNK == 0) {
-            ck_assert_uint_lt(n / CHUNK, 4096);
-            cur = movgc_alloc(H, 21, CHUNK, 0);
-            movgc_set(H, spine, n / CHUNK, cur);
-        }
-        size_t sz = frag_size(seed, n);
-        void *o = movgc_alloc(H, 22, 1, sz);
-        ck_assert_ptr_nonnull(o);
-        tu_fill(o, n);
-        movgc_set(H, cur, n % CHUNK, o);
-        if (n % 10 == 0) {                  /* a survivor: chain to the previous */
-            movgc_set(H, o, 0, prev_kept);
-            prev_kept = o;
-            kept_bytes += sz + 8;
-        }
-        n++;
-        done += sz + 16;
-        if (done - batch_start >= batch || done >= total) {
-            for (size_t i = 0; i < n; i++)  /* the batch dies but every tenth */
-                if (i % 10 != 0) {
-                    void *ch = movgc_get(spine, i / CHUNK);
-                    if (movgc_get(ch, i % CHUNK))
-                        movgc_set(H, ch, i % CHUNK, NULL);
-                }
-            batch_start = done;
-        }
+        size_t first = f.n, made = 0;
+        while (made < batch && done + made < total)
+            made += frag_add(&f);
+        done += made;
+        frag_kill(&f, first);
     }
     movgc_collect(H, MOVGC_FULL);
     movgc_stats st = stats_of(H);
@@ -293,28 +329,15 @@ START_TEST(test_oldspace_fragmentation_returns_memory)
     size_t bound = (size_t)(1.5 * (double)st.live_bytes) + 2 * nursery;
     fprintf(stderr, "fragmentation: %zu objects, %zu MiB allocated, live %zu KiB "
             "(kept objects %zu KiB), heap %zu KiB, RSS added %zu KiB, bound %zu KiB, "
-            "RSS/live %.2f\n", n, done >> 20, st.live_bytes >> 10, kept_bytes >> 10,
-            st.heap_bytes >> 10, rss >> 10, bound >> 10,
+            "RSS/live %.2f\n", f.n, done >> 20, st.live_bytes >> 10,
+            f.kept_bytes >> 10, st.heap_bytes >> 10, rss >> 10, bound >> 10,
             (double)rss / (double)st.live_bytes);
-    ck_assert_uint_ge(st.live_bytes, kept_bytes);
+    ck_assert_uint_ge(st.live_bytes, f.kept_bytes);
     ck_assert_uint_le(st.heap_bytes, bound);
     /* RSS also holds what is not heap: the runtime's malloc'd side tables
      * (more under MOVGC_VERIFY), stdio; allow 1 MiB for that. */
     ck_assert_uint_le(rss, bound + (1u << 20));
-    /* every survivor intact, in its slot, and chained to the previous one */
-    void *expect_prev = NULL;
-    for (size_t i = 0; i < n; i++) {
-        void *o = movgc_get(movgc_get(spine, i / CHUNK), i % CHUNK);
-        if (i % 10 != 0) {
-            ck_assert_ptr_null(o);
-            continue;
-        }
-        ck_assert_uint_eq(movgc_nbytes(o), frag_size(seed, i));
-        ck_assert_msg(tu_check_fill(o, i), "survivor %zu corrupted", i);
-        ck_assert_ptr_eq(movgc_get(o, 0), expect_prev);
-        expect_prev = o;
-    }
-    ck_assert_ptr_eq(prev_kept, expect_prev);
+    frag_check(&f);
     movgc_pop_roots(H, 3);
 }
 END_TEST
