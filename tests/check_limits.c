@@ -37,12 +37,19 @@ static size_t fill_until_nomem(void **head, size_t first)
 {
     size_t limit = limit_bytes(), bytes = 0, i = first;
     unsigned nomem0 = tu_err.by_code[MOVGC_E_NOMEM];
+    uint64_t fulls = 0;
     for (;; i++) {
         ck_assert_msg(bytes <= 2 * limit, "no NOMEM after %zu bytes live under a "
                       "%zu byte limit", bytes, limit);
+        movgc_stats before;
+        movgc_get_stats(H, &before, sizeof before);
         void *o = movgc_alloc(H, 1, 1, obj_size(i));
-        if (!o)
+        if (!o) {
+            movgc_stats after;
+            movgc_get_stats(H, &after, sizeof after);
+            fulls = after.full_collections - before.full_collections;
             break;
+        }
         tu_fill(o, i);
         movgc_set(H, o, 0, *head);
         *head = o;
@@ -53,6 +60,7 @@ static size_t fill_until_nomem(void **head, size_t first)
             ck_assert_uint_le(st.heap_bytes, limit);
         }
     }
+    ck_assert_msg(fulls >= 1, "NOMEM without a last full collection");
     ck_assert_uint_eq(tu_err.by_code[MOVGC_E_NOMEM], nomem0 + 1);
     ck_assert_int_eq(tu_err.last, MOVGC_E_NOMEM);
     ck_assert_int_eq(movgc_last_error(H), MOVGC_E_NOMEM);
@@ -139,6 +147,42 @@ START_TEST(test_limits_object_above_limit)
     movgc_collect(H, MOVGC_FULL);
     ck_assert(tu_check_fill(keep, 3));
     ck_assert_uint_eq(tu_err.count, 2);
+    movgc_pop_roots(H, 1);
+}
+END_TEST
+
+/* Large objects only: they count against the limit like everything else. */
+START_TEST(test_limits_large_objects_within_limit)
+{
+    void *head = NULL;
+    ROOT(head);
+    size_t size = 256 * 1024, n = 0;
+    for (;; n++) {
+        ck_assert_uint_le(n * size, 2 * limit_bytes());
+        void *o = movgc_alloc(H, 7, 1, size);
+        if (!o)
+            break;
+        tu_fill(o, n);
+        movgc_set(H, o, 0, head);
+        head = o;
+        movgc_stats st;
+        movgc_get_stats(H, &st, sizeof st);
+        ck_assert_uint_le(st.heap_bytes, limit_bytes());
+    }
+    ck_assert_int_eq(tu_err.last, MOVGC_E_NOMEM);
+    ck_assert_uint_ge(n * size, limit_bytes() / 4);
+    size_t k = n;
+    for (void *o = head; o; o = movgc_get(o, 0))
+        ck_assert(tu_check_fill(o, --k));
+    ck_assert_uint_eq(k, 0);
+    head = NULL;                         /* all dead: room for as many again */
+    for (size_t j = 0; j < n; j++) {
+        void *o = movgc_alloc(H, 7, 1, size);
+        ck_assert_msg(o != NULL, "large allocation %zu of %zu failed after the "
+                      "others died", j, n);
+        movgc_set(H, o, 0, head);
+        head = o;
+    }
     movgc_pop_roots(H, 1);
 }
 END_TEST
@@ -253,6 +297,7 @@ static Suite *limits_suite(void)
     tcase_add_test(tc, test_limits_nomem_keeps_heap_usable);
     tcase_add_test(tc, test_limits_recovers_repeatedly);
     tcase_add_test(tc, test_limits_object_above_limit);
+    tcase_add_test(tc, test_limits_large_objects_within_limit);
     suite_add_tcase(s, tc);
     tc = tu_tcase_bare("config");
     tcase_add_test(tc, test_limits_nomem_quiet_without_on_error);
