@@ -413,6 +413,119 @@ START_TEST(test_oldspace_pinned_stay_while_neighbours_slide)
 }
 END_TEST
 
+/* Minor collections (no full one) until no slot of arr changes for two of
+ * them in a row: its objects are then promoted. */
+static void promote_children(void **arr)
+{
+    size_t n = movgc_nrefs(*arr);
+    uintptr_t *prev = calloc(n, sizeof *prev);
+    int still = 0;
+    for (int round = 0; round < 20 && still < 2; round++) {
+        movgc_collect(H, MOVGC_MINOR);
+        int same = 1;
+        for (size_t i = 0; i < n; i++) {
+            uintptr_t a = (uintptr_t)movgc_get(*arr, i);
+            same &= a == prev[i];
+            prev[i] = a;
+        }
+        still = same ? still + 1 : 0;
+    }
+    free(prev);
+    ck_assert_msg(still >= 2, "objects still moving after 20 minor collections");
+}
+
+/* An old space of GAPS_N objects of 256 bytes, every GAPS_EVERY-th pinned
+ * and the rest dead and compacted away: gaps of ~25 KB between the pins.
+ * Returns the highest pinned address. */
+enum { GAPS_N = 4000, GAPS_EVERY = 100, GAPS_PINS = GAPS_N / GAPS_EVERY };
+
+static uintptr_t make_pinned_gaps(movgc_handle *hd)
+{
+    void *arr = movgc_alloc(H, 33, GAPS_N, 0);
+    ROOT(arr);
+    for (size_t i = 0; i < GAPS_N; i++)
+        SET_NEW(arr, i, tu_alloc_filled(34, 0, 248, i));
+    make_old(&arr);
+    uintptr_t last_pin = 0;
+    for (size_t p = 0; p < GAPS_PINS; p++) {
+        hd[p] = movgc_handle_new(H, movgc_get(arr, p * GAPS_EVERY));
+        uintptr_t a = (uintptr_t)movgc_pin(H, hd[p]);
+        last_pin = a > last_pin ? a : last_pin;
+    }
+    movgc_pop_roots(H, 1);                  /* only the pinned ones live */
+    movgc_collect(H, MOVGC_FULL);
+    return last_pin;
+}
+
+/* Count fresh's objects below last_pin, checking contents (key i + base). */
+static size_t count_below(void *fresh, uintptr_t last_pin, uint64_t base)
+{
+    size_t below = 0;
+    for (size_t i = 0; i < movgc_nrefs(fresh); i++) {
+        void *o = movgc_get(fresh, i);
+        ck_assert(tu_check_fill(o, i + base));
+        below += (uintptr_t)o < last_pin;
+    }
+    return below;
+}
+
+static void drop_pinned_gaps(movgc_handle *hd)
+{
+    for (size_t p = 0; p < GAPS_PINS; p++) {
+        ck_assert(tu_check_fill(movgc_handle_get(H, hd[p]), p * GAPS_EVERY));
+        movgc_unpin(H, hd[p]);
+        movgc_handle_free(H, hd[p]);
+    }
+}
+
+/* After a compaction around scattered pins, the old space has gaps below the
+ * last pinned object; objects promoted later go into them rather than only
+ * past the end.  Here one batch is promoted at once. */
+START_TEST(test_oldspace_promotion_reuses_gaps_between_pins)
+{
+    movgc_handle hd[GAPS_PINS];
+    uintptr_t last_pin = make_pinned_gaps(hd);
+    size_t m = GAPS_N / 4;                   /* a quarter of the gap space */
+    void *fresh = movgc_alloc(H, 35, m, 0);
+    ROOT(fresh);
+    for (size_t i = 0; i < m; i++)
+        SET_NEW(fresh, i, tu_alloc_filled(36, 0, 248, i + GAPS_N));
+    promote_children(&fresh);
+    size_t below = count_below(fresh, last_pin, GAPS_N);
+    fprintf(stderr, "one batch promoted into gaps between pins: %zu of %zu\n", below, m);
+    ck_assert_msg(below >= m / 2, "only %zu of %zu promoted objects went into the "
+                  "gaps below the last pinned object", below, m);
+    drop_pinned_gaps(hd);
+    movgc_pop_roots(H, 1);
+}
+END_TEST
+
+/* The same, promoted one object per minor collection, as a program that keeps
+ * a few objects from each nursery does: the gaps still fill. */
+START_TEST(test_oldspace_gaps_fill_across_minor_collections)
+{
+    movgc_handle hd[GAPS_PINS];
+    uintptr_t last_pin = make_pinned_gaps(hd);
+    size_t m = GAPS_N / 4;
+    void *fresh = movgc_alloc(H, 35, m, 0);
+    ROOT(fresh);
+    for (size_t i = 0; i < m; i++) {
+        SET_NEW(fresh, i, tu_alloc_filled(36, 0, 248, i + GAPS_N));
+        movgc_collect(H, MOVGC_MINOR);
+        movgc_collect(H, MOVGC_MINOR);
+    }
+    promote_children(&fresh);
+    size_t below = count_below(fresh, last_pin, GAPS_N);
+    fprintf(stderr, "promoted one per minor into gaps between pins: %zu of %zu\n",
+            below, m);
+    ck_assert_msg(below >= m / 2, "only %zu of %zu objects promoted one per minor "
+                  "collection went into the gaps below the last pinned object",
+                  below, m);
+    drop_pinned_gaps(hd);
+    movgc_pop_roots(H, 1);
+}
+END_TEST
+
 /* ==== large objects ======================================================= */
 
 START_TEST(test_oldspace_large_objects_freed)
@@ -480,6 +593,8 @@ static Suite *oldspace_suite(void)
     suite_add_tcase(s, tc);
     tc = tu_tcase("pinning");
     tcase_add_test(tc, test_oldspace_pinned_stay_while_neighbours_slide);
+    tcase_add_test(tc, test_oldspace_promotion_reuses_gaps_between_pins);
+    tcase_add_test(tc, test_oldspace_gaps_fill_across_minor_collections);
     suite_add_tcase(s, tc);
     tc = tu_tcase("large");
     tcase_add_test(tc, test_oldspace_large_objects_freed);
