@@ -199,7 +199,14 @@ void tu_set_u64(void *obj, uint64_t v)
 
 /* ==== process ============================================================= */
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__)           /* gcc */
+#define TU_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)        /* clang */
+#define TU_ASAN 1
+#endif
+#endif
+#ifdef TU_ASAN
 /* ASan keeps freed malloc memory in a quarantine (256 MiB by default), so the
  * runtime's transient side tables would stay resident and count as heap. */
 void __sanitizer_purge_allocator(void);
