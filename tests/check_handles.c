@@ -330,67 +330,80 @@ static void hmodel_check(struct hmodel *m, size_t n)
     }
 }
 
+struct htraffic {
+    struct hmodel m[64];
+    uint64_t next_key;                  /* contents key of the next object */
+    movgc_handle dead[256];             /* freed ids (the first 256) */
+    size_t ndead;
+};
+
+static void *hmodel_object(struct hmodel *e, struct htraffic *t, unsigned tag)
+{
+    e->key = t->next_key++;
+    return tu_alloc_filled(tag, tag % 2, 8 + e->key % 100, e->key);
+}
+
+/* One handle operation on e chosen by op (0..69), mirrored in the model. */
+static void hmodel_apply(struct htraffic *t, struct hmodel *e, unsigned op)
+{
+    if (e->hd.id == 0) {                                   /* new */
+        void *o = op < 10 ? (e->key = 0, NULL) : hmodel_object(e, t, 20);
+        e->hd = movgc_handle_new(H, o);
+        ck_assert_uint_ne(e->hd.id, 0);
+        e->pins = 0;
+    } else if (op < 25) {                                  /* pin */
+        void *p = movgc_pin(H, e->hd);
+        if (e->key == 0) {
+            ck_assert_ptr_null(p);
+            return;
+        }
+        ck_assert_ptr_nonnull(p);
+        if (e->pins++ == 0)
+            e->at = p;
+        ck_assert_ptr_eq(p, e->at);
+    } else if (op < 45) {                                  /* unpin */
+        if (e->pins) {
+            movgc_unpin(H, e->hd);
+            e->pins--;
+        }
+    } else if (op < 60) {                                  /* set */
+        if (e->pins == 0)
+            movgc_handle_set(H, e->hd, hmodel_object(e, t, 21));
+    } else {                                               /* free */
+        movgc_handle_free(H, e->hd);
+        if (t->ndead < sizeof t->dead / sizeof t->dead[0])
+            t->dead[t->ndead++] = e->hd;
+        e->hd.id = 0;
+        e->pins = 0;
+    }
+}
+
 START_TEST(test_handles_random_traffic_matches_model)
 {
-    enum { N = 64 };
+    enum { N = sizeof ((struct htraffic *)0)->m / sizeof (struct hmodel) };
     uint64_t rng = tu_seed("test_handles_random_traffic_matches_model");
-    struct hmodel m[N];
-    memset(m, 0, sizeof m);
-    movgc_handle dead[256];
-    size_t ndead = 0, steps = tu_scale(20000, 1500);
-    uint64_t next_key = 1;
+    static struct htraffic t;
+    memset(&t, 0, sizeof t);
+    t.next_key = 1;
+    size_t steps = tu_scale(20000, 1500);
     for (size_t s = 0; s < steps; s++) {
-        struct hmodel *e = &m[tu_rand_below(&rng, N)];
+        struct hmodel *e = &t.m[tu_rand_below(&rng, N)];
         unsigned op = (unsigned)tu_rand_below(&rng, 100);
-        if (e->hd.id == 0) {                               /* new handle */
-            e->key = op < 10 ? 0 : next_key++;
-            void *o = e->key ? tu_alloc_filled(20, 0, 8 + e->key % 100, e->key) : NULL;
-            e->hd = movgc_handle_new(H, o);
-            ck_assert_uint_ne(e->hd.id, 0);
-            e->pins = 0;
-        } else if (op < 25) {                              /* pin */
-            void *p = movgc_pin(H, e->hd);
-            if (e->key == 0) {
-                ck_assert_ptr_null(p);
-                continue;
-            }
-            ck_assert_ptr_nonnull(p);
-            if (e->pins++ == 0)
-                e->at = p;
-            ck_assert_ptr_eq(p, e->at);
-        } else if (op < 45) {                              /* unpin */
-            if (e->pins) {
-                movgc_unpin(H, e->hd);
-                e->pins--;
-            }
-        } else if (op < 60) {                              /* set */
-            if (e->pins == 0) {
-                e->key = next_key++;
-                void *o = tu_alloc_filled(21, 1, 16 + e->key % 50, e->key);
-                movgc_handle_set(H, e->hd, o);
-            }
-        } else if (op < 70) {                              /* free */
-            movgc_handle_free(H, e->hd);
-            if (ndead < sizeof dead / sizeof dead[0])
-                dead[ndead++] = e->hd;
-            e->hd.id = 0;
-            e->pins = 0;
-        } else if (op < 92) {
+        if (op < 70 || e->hd.id == 0)
+            hmodel_apply(&t, e, op);
+        else if (op < 92)
             tu_churn(2000);
-        } else if (op < 98) {
-            movgc_collect(H, MOVGC_MINOR);
-        } else {
-            movgc_collect(H, MOVGC_FULL);
-        }
+        else
+            movgc_collect(H, op < 98 ? MOVGC_MINOR : MOVGC_FULL);
         if (s % 200 == 0 || op >= 92)
-            hmodel_check(m, N);
+            hmodel_check(t.m, N);
     }
     movgc_collect(H, MOVGC_FULL);
-    hmodel_check(m, N);
+    hmodel_check(t.m, N);
     ck_assert_uint_eq(tu_err.count, 0);
-    for (size_t i = 0; i < ndead; i++)
-        ck_assert_ptr_null(movgc_handle_get(H, dead[i]));
-    ck_assert_uint_eq(stale_count(), ndead);
+    for (size_t i = 0; i < t.ndead; i++)
+        ck_assert_ptr_null(movgc_handle_get(H, t.dead[i]));
+    ck_assert_uint_eq(stale_count(), t.ndead);
 }
 END_TEST
 
