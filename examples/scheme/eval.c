@@ -239,6 +239,28 @@ static V call_prim_list(V f, V args, V form) {
     }
 }
 
+/* The fast path for the commonest call, a leaf primitive on at most
+ * LEAF_MAX variables or constants, such as (car p) or (+ i 1): evaluating
+ * the operands cannot allocate and the primitive needs no rooted argv
+ * (PRIM_LEAF), so nothing is pushed on the shadow stack.  Returns false,
+ * having done nothing, when the call does not qualify. */
+#define LEAF_MAX 4
+static bool call_leaf(V f, V form, V env, V *out) {
+    V argv[LEAF_MAX], ops, e;
+    int n = 0;
+    for (ops = cdr(form); is_pair(ops); ops = cdr(ops))
+        if (n++ == LEAF_MAX || is_pair(car(ops)))
+            return false;
+    if (ops)
+        return false;
+    for (n = 0, ops = cdr(form); ops; ops = cdr(ops)) {
+        e = car(ops);
+        argv[n++] = is_sym(e) ? lookup(e, env) : e;
+    }
+    *out = call_prim(f, n, argv, form);
+    return true;
+}
+
 /* A frame binding closure f's parameters to the values of ops in env. */
 static V bind_exprs(V f, V ops, V env, V form) {
     int32_t nreq = clos_raw(f)[0], rest = clos_raw(f)[1], i;
@@ -720,6 +742,8 @@ V eval(V x, V env) {
         }
         if (type_of(f) != T_PRIM)
             sx_raise("not a procedure:", f, 1, x);
+        if ((prim_raw(f)->flags & PRIM_LEAF) && call_leaf(f, x, env, &t))
+            goto out;
         if (!(prim_raw(f)->flags & PRIM_APPLY)) {
             t = call_prim_exprs(f, cdr(x), env, x);
             goto out;

@@ -214,29 +214,29 @@ static V p_string_ge(int argc, V *argv) { return string_compare(argc, argv, "str
 static V p_string_ci_eq(int argc, V *argv) { return string_compare(argc, argv, "string-ci=?", 0, 0, true); }
 
 void prim_text_init(void) {
-    def_prim("char?", p_char_p, 1, 1, 0);
-    def_prim("char->integer", p_char_to_integer, 1, 1, 0);
-    def_prim("integer->char", p_integer_to_char, 1, 1, 0);
-    def_prim("char=?", p_char_eq, 1, VARIADIC, 0);
-    def_prim("char<?", p_char_lt, 1, VARIADIC, 0);
-    def_prim("char>?", p_char_gt, 1, VARIADIC, 0);
-    def_prim("char<=?", p_char_le, 1, VARIADIC, 0);
-    def_prim("char>=?", p_char_ge, 1, VARIADIC, 0);
-    def_prim("char-ci=?", p_char_ci_eq, 1, VARIADIC, 0);
-    def_prim("char-alphabetic?", p_char_alphabetic, 1, 1, 0);
-    def_prim("char-numeric?", p_char_numeric, 1, 1, 0);
-    def_prim("char-whitespace?", p_char_whitespace, 1, 1, 0);
-    def_prim("char-upper-case?", p_char_upper, 1, 1, 0);
-    def_prim("char-lower-case?", p_char_lower, 1, 1, 0);
-    def_prim("char-upcase", p_char_upcase, 1, 1, 0);
-    def_prim("char-downcase", p_char_downcase, 1, 1, 0);
-    def_prim("digit-value", p_digit_value, 1, 1, 0);
-    def_prim("string?", p_string_p, 1, 1, 0);
+    def_prim("char?", p_char_p, 1, 1, PRIM_LEAF);
+    def_prim("char->integer", p_char_to_integer, 1, 1, PRIM_LEAF);
+    def_prim("integer->char", p_integer_to_char, 1, 1, PRIM_LEAF);
+    def_prim("char=?", p_char_eq, 1, VARIADIC, PRIM_LEAF);
+    def_prim("char<?", p_char_lt, 1, VARIADIC, PRIM_LEAF);
+    def_prim("char>?", p_char_gt, 1, VARIADIC, PRIM_LEAF);
+    def_prim("char<=?", p_char_le, 1, VARIADIC, PRIM_LEAF);
+    def_prim("char>=?", p_char_ge, 1, VARIADIC, PRIM_LEAF);
+    def_prim("char-ci=?", p_char_ci_eq, 1, VARIADIC, PRIM_LEAF);
+    def_prim("char-alphabetic?", p_char_alphabetic, 1, 1, PRIM_LEAF);
+    def_prim("char-numeric?", p_char_numeric, 1, 1, PRIM_LEAF);
+    def_prim("char-whitespace?", p_char_whitespace, 1, 1, PRIM_LEAF);
+    def_prim("char-upper-case?", p_char_upper, 1, 1, PRIM_LEAF);
+    def_prim("char-lower-case?", p_char_lower, 1, 1, PRIM_LEAF);
+    def_prim("char-upcase", p_char_upcase, 1, 1, PRIM_LEAF);
+    def_prim("char-downcase", p_char_downcase, 1, 1, PRIM_LEAF);
+    def_prim("digit-value", p_digit_value, 1, 1, PRIM_LEAF);
+    def_prim("string?", p_string_p, 1, 1, PRIM_LEAF);
     def_prim("make-string", p_make_string, 1, 2, 0);
     def_prim("string", p_string, 0, VARIADIC, 0);
-    def_prim("string-length", p_string_length, 1, 1, 0);
-    def_prim("string-ref", p_string_ref, 2, 2, 0);
-    def_prim("string-set!", p_string_set, 3, 3, 0);
+    def_prim("string-length", p_string_length, 1, 1, PRIM_LEAF);
+    def_prim("string-ref", p_string_ref, 2, 2, PRIM_LEAF);
+    def_prim("string-set!", p_string_set, 3, 3, PRIM_LEAF);
     def_prim("substring", p_substring, 2, 3, 0);
     def_prim("string-copy", p_string_copy, 1, 3, 0);
     def_prim("string-append", p_string_append, 0, VARIADIC, 0);
@@ -245,10 +245,10 @@ void prim_text_init(void) {
     def_prim("string-fill!", p_string_fill, 2, 2, 0);
     def_prim("string-upcase", p_string_upcase, 1, 1, 0);
     def_prim("string-downcase", p_string_downcase, 1, 1, 0);
-    def_prim("string=?", p_string_eq, 1, VARIADIC, 0);
-    def_prim("string<?", p_string_lt, 1, VARIADIC, 0);
-    def_prim("string>?", p_string_gt, 1, VARIADIC, 0);
-    def_prim("string<=?", p_string_le, 1, VARIADIC, 0);
-    def_prim("string>=?", p_string_ge, 1, VARIADIC, 0);
-    def_prim("string-ci=?", p_string_ci_eq, 1, VARIADIC, 0);
+    def_prim("string=?", p_string_eq, 1, VARIADIC, PRIM_LEAF);
+    def_prim("string<?", p_string_lt, 1, VARIADIC, PRIM_LEAF);
+    def_prim("string>?", p_string_gt, 1, VARIADIC, PRIM_LEAF);
+    def_prim("string<=?", p_string_le, 1, VARIADIC, PRIM_LEAF);
+    def_prim("string>=?", p_string_ge, 1, VARIADIC, PRIM_LEAF);
+    def_prim("string-ci=?", p_string_ci_eq, 1, VARIADIC, PRIM_LEAF);
 }

@@ -131,12 +131,12 @@ static V p_vector_map(int argc, V *argv) { return vector_walk(argc, argv, true, 
 static V p_vector_for_each(int argc, V *argv) { return vector_walk(argc, argv, false, "vector-for-each"); }
 
 void prim_vec_init(void) {
-    def_prim("vector?", p_vector_p, 1, 1, 0);
-    def_prim("make-vector", p_make_vector, 1, 2, 0);
+    def_prim("vector?", p_vector_p, 1, 1, PRIM_LEAF);
+    def_prim("make-vector", p_make_vector, 1, 2, PRIM_LEAF);
     def_prim("vector", p_vector, 0, VARIADIC, 0);
-    def_prim("vector-length", p_vector_length, 1, 1, 0);
-    def_prim("vector-ref", p_vector_ref, 2, 2, 0);
-    def_prim("vector-set!", p_vector_set, 3, 3, 0);
+    def_prim("vector-length", p_vector_length, 1, 1, PRIM_LEAF);
+    def_prim("vector-ref", p_vector_ref, 2, 2, PRIM_LEAF);
+    def_prim("vector-set!", p_vector_set, 3, 3, PRIM_LEAF);
     def_prim("vector-fill!", p_vector_fill, 2, 2, 0);
     def_prim("vector->list", p_vector_to_list, 1, 1, 0);
     def_prim("list->vector", p_list_to_vector, 1, 1, 0);

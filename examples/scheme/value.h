@@ -84,7 +84,9 @@ V vector_to_list(V v);                           /* may collect (prim_vec.c) */
 
 /* ---- closures and primitives */
 typedef V (*prim_fn)(int argc, V *argv);
-enum { PRIM_APPLY = 1 };
+/* PRIM_LEAF: reads its arguments only before its one allocation (if
+ * any) and never calls back into Scheme, so argv need not be rooted. */
+enum { PRIM_APPLY = 1, PRIM_LEAF = 2 };
 struct prim_raw { prim_fn fn; int32_t min, max, flags; };
 static inline struct prim_raw *prim_raw(V p) { return (struct prim_raw *)((char *)p + 8); }
 static inline int32_t *clos_raw(V c) { return (int32_t *)((char *)c + 32); }
