@@ -56,13 +56,7 @@ static inline void gc_restore(size_t d) { (void)d; }
 #include "movgc.h"
 extern movgc_heap *sx_heap;
 static inline V gc_alloc(unsigned tag, size_t nrefs, size_t nbytes) {
-    V o;
-    /* FIXME: movgc loses a rooted object with 0 slots and 0 bytes in a
-     * minor collection (MOVGC_VERIFY reports the root); pad such objects
-     * (#(), the unique constants) with a raw byte until that is fixed. */
-    if (nrefs == 0 && nbytes == 0)
-        nbytes = 1;
-    o = movgc_alloc(sx_heap, tag, nrefs, nbytes);
+    V o = movgc_alloc(sx_heap, tag, nrefs, nbytes);
     if (!o)
         sx_out_of_memory();
     return o;
