@@ -26,6 +26,9 @@ void gc_collect_full(void);            /* may collect, obviously */
 uint64_t gc_collections(void);          /* collections so far, all kinds */
 size_t gc_heap_bytes(void);             /* bytes the collector holds */
 const char *gc_name(void);              /* "movgc" or "boehm" */
+/* Call fn(obj) once after a collection found obj unreachable; fn must not
+ * call back into Scheme.  Never collects. */
+void gc_set_finalizer(V obj, void (*fn)(V obj));
 gc_wref gc_wref_new(V obj);            /* never collects */
 V gc_wref_get(gc_wref w);              /* NULL once obj died; never collects */
 void gc_wref_free(gc_wref w);

@@ -40,7 +40,24 @@ V gc_alloc(unsigned tag, size_t nrefs, size_t nbytes) {
 /* Static data is scanned by Boehm already. */
 void gc_global(V *slot) { (void)slot; }
 
-void gc_collect_full(void) { GC_gcollect(); }
+/* Finalizers run now, as movgc_collect runs them, not at some later
+ * allocation. */
+void gc_collect_full(void) {
+    GC_gcollect();
+    GC_invoke_finalizers();
+}
+
+static void run_finalizer(void *base, void *cd) {
+    void (*fn)(V);
+    memcpy(&fn, &cd, sizeof fn);
+    fn((char *)base + 8);
+}
+
+void gc_set_finalizer(V obj, void (*fn)(V)) {
+    void *cd;
+    memcpy(&cd, &fn, sizeof cd);
+    GC_REGISTER_FINALIZER((char *)obj - 8, run_finalizer, cd, NULL, NULL);
+}
 
 uint64_t gc_collections(void) { return GC_get_gc_no(); }
 

@@ -2,6 +2,7 @@
  * symbol table's weak references are movgc weak handles. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "gc.h"
 
 movgc_heap *sx_heap;
@@ -38,6 +39,22 @@ size_t gc_heap_bytes(void) {
 }
 
 const char *gc_name(void) { return "movgc"; }
+
+/* movgc passes a void * to finalizers: carry fn in it (POSIX guarantees
+ * that a function pointer fits). */
+static void run_finalizer(movgc_heap *h, void *obj, void *ud) {
+    void (*fn)(V);
+    (void)h;
+    memcpy(&fn, &ud, sizeof fn);
+    fn(obj);
+}
+
+void gc_set_finalizer(V obj, void (*fn)(V)) {
+    void *ud;
+    _Static_assert(sizeof fn == sizeof ud, "function pointers fit in void *");
+    memcpy(&ud, &fn, sizeof ud);
+    movgc_set_finalizer(sx_heap, obj, run_finalizer, ud);
+}
 
 /* SCHEME_STRONG_SYMBOLS: fall back to strong handles (symbols never die). */
 gc_wref gc_wref_new(V obj) {

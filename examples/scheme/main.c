@@ -26,6 +26,7 @@ static void init(void) {
     prim_text_init();
     prim_vec_init();
     prim_sys_init();
+    prim_port_init();
 }
 
 /* Read-eval-print until end of input.  After an error the catcher pops

@@ -86,25 +86,6 @@ static V p_exit(int argc, V *argv) {
     exit(code);
 }
 
-/* ---- output (an optional port argument is accepted and ignored: all
- * output goes to stdout) */
-static V p_display(int argc, V *argv) { ARGC_UNUSED; sx_print(stdout, argv[0], false); return sx_unspec; }
-static V p_write(int argc, V *argv) { ARGC_UNUSED; sx_print(stdout, argv[0], true); return sx_unspec; }
-static V p_newline(int argc, V *argv) { (void)argv; ARGC_UNUSED; putchar('\n'); return sx_unspec; }
-static V p_write_char(int argc, V *argv) {
-    ARGC_UNUSED;
-    check_type(argv[0], T_CHAR, "write-char", "a character");
-    putchar((int)char_val(argv[0]));
-    return sx_unspec;
-}
-static V p_write_string(int argc, V *argv) {
-    ARGC_UNUSED;
-    check_type(argv[0], T_STR, "write-string", "a string");
-    sx_print(stdout, argv[0], false);
-    return sx_unspec;
-}
-static V p_flush(int argc, V *argv) { (void)argv; ARGC_UNUSED; fflush(stdout); return sx_unspec; }
-
 /* ---- files */
 int sx_load_stream(FILE *in) {
     struct reader rd = {in, 1};
@@ -175,12 +156,6 @@ void prim_sys_init(void) {
     def_prim("error", p_error, 1, VARIADIC, 0);
     def_prim("assert", p_assert, 1, 1, 0);
     def_prim("exit", p_exit, 0, 1, 0);
-    def_prim("display", p_display, 1, 2, 0);
-    def_prim("write", p_write, 1, 2, 0);
-    def_prim("newline", p_newline, 0, 1, 0);
-    def_prim("write-char", p_write_char, 1, 2, 0);
-    def_prim("write-string", p_write_string, 1, 2, 0);
-    def_prim("flush-output-port", p_flush, 0, 1, 0);
     def_prim("load", p_load, 1, 2, 0);
     def_prim("get-environment-variable", p_getenv, 1, 1, 0);
     def_prim("current-jiffy", p_current_jiffy, 0, 0, 0);

@@ -29,5 +29,6 @@ void prim_list_init(void);
 void prim_text_init(void);
 void prim_vec_init(void);
 void prim_sys_init(void);
+void prim_port_init(void);
 
 #endif

@@ -153,6 +153,7 @@ void sx_print(FILE *out, V v, bool write) {
     case T_FRAME: fputs("#<environment>", out); break;
     case T_UNSPEC: fputs("#<unspecified>", out); break;
     case T_EOF: fputs("#<eof>", out); break;
+    case T_PORT: fputs("#<port>", out); break;
     default: fprintf(out, "#<object %u>", type_of(v)); break;
     }
 }

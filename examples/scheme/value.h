@@ -23,7 +23,8 @@ enum {
     T_FRAME,     /* parent names extras values... | (see eval.c) */
     T_UNSPEC,    /* | the unspecified value */
     T_UNBOUND,   /* | marks a global variable without a value */
-    T_EOF        /* | the end-of-file object */
+    T_EOF,       /* | the end-of-file object */
+    T_PORT       /* | struct port (prim_port.c) */
 };
 
 /* Global roots: constants, shared small numbers and characters. */
