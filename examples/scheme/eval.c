@@ -531,10 +531,12 @@ static V eval_do(V x, V env) {
 }
 
 /* Evaluate x in env.  Special forms are recognised by their keyword's
- * symbol (keywords cannot be rebound).  Scratch locals f t u a b are all
- * rooted [eval.rooted]; tail positions loop [eval.tail]. */
+ * symbol (keywords cannot be rebound).  Scratch locals f t u are rooted
+ * [eval.rooted]; a and b are not, and so hold a value only between two
+ * calls that may collect (a clause, a binding, a result about to be
+ * stored).  Tail positions loop [eval.tail]. */
 V eval(V x, V env) {
-    V f = NULL, t = NULL, u = NULL, a = NULL, b = NULL;
+    V f = NULL, t = NULL, u = NULL, a, b;
     int64_t n, i;
     /* Variables and constants, most of what is evaluated, need no roots. */
     if (!is_pair(x))
@@ -545,8 +547,6 @@ V eval(V x, V env) {
     ROOT(f);
     ROOT(t);
     ROOT(u);
-    ROOT(a);
-    ROOT(b);
     stack_check(x);
     for (;;) {
         if (!is_pair(x)) {
@@ -621,10 +621,10 @@ V eval(V x, V env) {
                     bad_syntax(x);
                 u = nth(x, 2);
                 n = bindings_length(u, x);
-                a = new_frame(env, cdr(x), 1); /* binds name alone */
-                f = make_closure(u, drop(x, 3), a, nth(x, 1));
-                gc_set(a, 3, f);
-                t = new_frame(a, u, (size_t)n);
+                t = new_frame(env, cdr(x), 1); /* binds name alone */
+                f = make_closure(u, drop(x, 3), t, nth(x, 1));
+                gc_set(t, 3, f);
+                t = new_frame(t, u, (size_t)n);
             } else {
                 n = bindings_length(u, x);
                 t = new_frame(env, u, (size_t)n);
@@ -644,9 +644,9 @@ V eval(V x, V env) {
             if (!u)
                 env = new_frame(env, NULL, 0);
             for (; u; u = cdr(u)) {
-                a = eval(car(cdr(car(u))), env);
+                f = eval(car(cdr(car(u))), env);
                 env = new_frame(env, u, 1);
-                gc_set(env, 3, a);
+                gc_set(env, 3, f);
             }
             x = drop(x, 2);
             goto body;
@@ -677,6 +677,7 @@ V eval(V x, V env) {
                 t = eval(car(a), env);
                 if (!is_true(t))
                     continue;
+                a = car(u); /* again: the evaluation may have moved it */
                 if (!cdr(a))
                     goto out;
                 if (nth(a, 1) == sx_sym_arrow) {
