@@ -11,9 +11,9 @@ import os, sys
 here = sys.argv[1]
 with open(os.path.join(here, "README-sections.md")) as f:
     readme = f.read()
-quoted = ["ffi/example.c", "ffi/example.out", "python/example.py",
-          "python/example.out",
-          "rust/examples/readme.rs", "rust/examples/readme.out"]
+quoted = ["ffi/example.c", "ffi/example.expected", "python/example.py",
+          "python/example.expected",
+          "rust/examples/readme.rs", "rust/examples/readme.expected"]
 failed = 0
 for name in quoted:
     with open(os.path.join(here, name)) as f:

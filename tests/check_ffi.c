@@ -2,6 +2,7 @@
  * heap arguments, callbacks that allocate and collect, and ffi errors. */
 #include <check.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

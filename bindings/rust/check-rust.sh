@@ -18,10 +18,12 @@ LD_LIBRARY_PATH=$MOVGC_BUILDDIR/runtime/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PAT
 export MOVGC_BUILDDIR CARGO_TARGET_DIR LD_LIBRARY_PATH
 . "$here/../sanitizer-env.sh"
 if [ -n "$MOVGC_ASAN_PRELOAD" ]; then
-    # Only the test programs get the ASan runtime, not cargo and rustc.
-    RUSTFLAGS="-C link-arg=-Wl,--no-as-needed -C link-arg=$MOVGC_ASAN_PRELOAD"
-    RUSTDOCFLAGS=$RUSTFLAGS
-    export RUSTFLAGS RUSTDOCFLAGS
+    # Preload the ASan runtime into the programs cargo runs (tests and the
+    # example, through cargo's runner), not into cargo, rustc or rustdoc.
+    # The doc tests link libmovgc but only compile (compile_fail, no_run).
+    triple=$(rustc -vV 2>/dev/null | sed -n 's/^host: //p' | tr 'a-z-' 'A-Z_')
+    eval "CARGO_TARGET_${triple:-X86_64_UNKNOWN_LINUX_GNU}_RUNNER=\"env LD_PRELOAD=$MOVGC_ASAN_PRELOAD\""
+    eval "export CARGO_TARGET_${triple:-X86_64_UNKNOWN_LINUX_GNU}_RUNNER"
 fi
 
 log=$CARGO_TARGET_DIR/check-rust.log
@@ -31,9 +33,9 @@ status=$?
 cat "$log"
 
 # The README example must print what the README shows.
-example=$CARGO_TARGET_DIR/readme.out
+example=$CARGO_TARGET_DIR/readme.actual
 if "$cargo" run --offline --quiet --manifest-path "$here/Cargo.toml" \
-       --example readme >"$example" && cmp -s "$example" "$here/examples/readme.out"
+       --example readme >"$example" && cmp -s "$example" "$here/examples/readme.expected"
 then
     echo "example readme: ok"; ex_pass=1; ex_fail=0
 else

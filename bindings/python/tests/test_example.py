@@ -1,5 +1,6 @@
-"""The README's Python example runs and prints example.out, the output the
-README shows (bindings/check-readme.sh checks the README quotes both)."""
+"""The README's Python example runs and prints example.expected, the
+output the README shows (bindings/check-readme.sh checks the README quotes
+both)."""
 import os
 import subprocess
 import sys
@@ -14,7 +15,7 @@ class TestExample(unittest.TestCase):
         out = subprocess.run([sys.executable, os.path.join(HERE, "example.py")],
                              env=env, stdout=subprocess.PIPE, check=True,
                              universal_newlines=True).stdout
-        with open(os.path.join(HERE, "example.out")) as f:
+        with open(os.path.join(HERE, "example.expected")) as f:
             self.assertEqual(out, f.read())
 
 

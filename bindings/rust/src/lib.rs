@@ -11,7 +11,7 @@
 //!   while such a borrow lives: a raw address can never be used after a
 //!   collection moved its object.
 //!
-//! ```
+//! ```no_run
 //! let mut heap = movgc::Heap::new().unwrap();
 //! let obj = heap.alloc_bytes(1, b"abc").unwrap();
 //! heap.collect().unwrap();                    // obj may move: it is rooted
@@ -19,6 +19,9 @@
 //! let other = heap.alloc(1, 0, 8).unwrap();   // fine: no borrow is held
 //! # drop(other);
 //! ```
+//!
+//! (The examples in these docs only compile; `cargo test` runs the same
+//! code in `tests/` and `examples/`.)
 //!
 //! Holding bytes across an allocation does not compile (E0502: `heap` is
 //! borrowed by `bytes` when `alloc` wants it mutably):
@@ -64,7 +67,7 @@
 //!
 //! The same code compiles once the borrow is rooted with
 //! [`ObjRef::root`] before allocating:
-//! ```
+//! ```no_run
 //! let mut heap = movgc::Heap::new().unwrap();
 //! let pair = heap.alloc(1, 1, 0).unwrap();
 //! let child = heap.alloc(1, 0, 8).unwrap();
