@@ -107,26 +107,40 @@ MOVGC_API movgc_ffi_callback *movgc_ffi_callback_new(movgc_heap *h,
 MOVGC_API void movgc_ffi_callback_free(movgc_ffi_callback *cb);
 
 /* ======================================================= out-of-line entries
- * The same functions as movgc.h's static inline ones, as exported symbols,
- * for callers that cannot use C inline functions (ctypes, Rust).  Each
- * behaves exactly as its inline namesake, documented in movgc.h:
- *   movgc_ffi_alloc        movgc_alloc        May collect.
- *   movgc_ffi_nrefs        movgc_nrefs        Never collects.
- *   movgc_ffi_nbytes       movgc_nbytes       Never collects.
- *   movgc_ffi_tag          movgc_tag          Never collects.
- *   movgc_ffi_get          movgc_get          Never collects.
- *   movgc_ffi_set          movgc_set          Never collects.
- *   movgc_ffi_data         movgc_data         Never collects.
- *   movgc_ffi_handle_get   movgc_handle_get   Never collects.
- * C programs should call the inline versions. */
+ * Exported copies of movgc.h's static inline functions, for callers that
+ * cannot use C inline functions (ctypes, Rust).  Each does exactly what its
+ * namesake in movgc.h does; C programs should call the inline versions. */
+
+/* movgc_alloc: a new object tagged tag (0..65535) with nrefs NULL slots and
+ * nbytes zero bytes.  Returns NULL and reports MOVGC_E_NOMEM when the heap
+ * limit cannot be met (MOVGC_E_MISUSE for a larger tag).  May collect. */
 MOVGC_API void *movgc_ffi_alloc(movgc_heap *h, unsigned tag, size_t nrefs,
                                 size_t nbytes);
+
+/* movgc_nrefs: the number of reference slots of obj.  Never collects. */
 MOVGC_API size_t movgc_ffi_nrefs(const void *obj);
+
+/* movgc_nbytes: the number of raw bytes of obj.  Never collects. */
 MOVGC_API size_t movgc_ffi_nbytes(const void *obj);
+
+/* movgc_tag: the host's type tag of obj.  Never collects. */
 MOVGC_API unsigned movgc_ffi_tag(const void *obj);
+
+/* movgc_get: slot i of obj (i < movgc_nrefs(obj); checked only under
+ * MOVGC_VERIFY, so callers check it).  Never collects. */
 MOVGC_API void *movgc_ffi_get(const void *obj, size_t i);
+
+/* movgc_set: store val (NULL or an object of h) in slot i of obj, with the
+ * write barrier; i and val are checked only under MOVGC_VERIFY.
+ * Never collects. */
 MOVGC_API void movgc_ffi_set(movgc_heap *h, void *obj, size_t i, void *val);
+
+/* movgc_data: the first raw byte of obj.  Never collects. */
 MOVGC_API void *movgc_ffi_data(void *obj);
+
+/* movgc_handle_get: hd's object at its current address; NULL for the null
+ * handle, a cleared weak handle or a handle holding NULL, and NULL with
+ * MOVGC_E_STALE reported for a freed or forged id.  Never collects. */
 MOVGC_API void *movgc_ffi_handle_get(movgc_heap *h, movgc_handle hd);
 
 #ifdef __cplusplus

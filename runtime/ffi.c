@@ -25,6 +25,9 @@
  * movgc_ffi.h, "errors") and return code, so callers can write
  * `return fail(h, ...)`. */
 static int fail(movgc_heap *h, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(movgc_heap *h, int code, const char *fmt, ...)
 {
     char msg[256];
     va_list ap;
