@@ -123,6 +123,12 @@ unsafe extern "C" fn run_finalizer(_h: *mut sys::movgc_heap, obj: *mut c_void, u
         let dying = heap.root(obj).expect("movgc: no handle for a finalized object");
         f(&mut heap, dying);
     }));
+    if !ptr::eq(Rc::as_ptr(&heap.inner), inner_ptr) {
+        // `f` swapped this `Heap` out (mem::swap): a second owner of the
+        // heap could then alias the caller's borrows.  Stop first.
+        eprintln!("movgc: a finalizer moved its &mut Heap out; aborting");
+        std::process::abort();
+    }
     if let Err(payload) = result {
         *heap.inner.panic.borrow_mut() = Some(payload);
     }
