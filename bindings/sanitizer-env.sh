@@ -7,7 +7,8 @@ if command -v ldd >/dev/null 2>&1; then
     MOVGC_ASAN_PRELOAD=$(ldd "$lib" 2>/dev/null | awk '/libasan/ { print $3 }')
 fi
 if [ -n "$MOVGC_ASAN_PRELOAD" ]; then
-    # The interpreter's own allocations are not ours to leak-check.
-    ASAN_OPTIONS=detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
+    # python3's and Rust's own allocations are not ours to leak-check
+    # (last, so it wins over a detect_leaks=1 from the environment).
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
     export ASAN_OPTIONS
 fi
