@@ -19,7 +19,10 @@ fn main() {
             libs.join("libmovgc.so").display()
         );
     }
-    println!("cargo:rerun-if-changed={}", libs.join("libmovgc.so").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        libs.join("libmovgc.so").display()
+    );
     println!("cargo:rustc-link-search=native={}", libs.display());
     println!("cargo:rustc-link-lib=dylib=movgc");
     // Tests and examples find the library without LD_LIBRARY_PATH.

@@ -45,8 +45,8 @@ struct Finalizer {
 }
 
 pub(crate) struct Inner {
-    raw: Cell<*mut sys::movgc_heap>,      // the C heap; null until created
-    errors: RefCell<Vec<Error>>,           // reported, not yet returned
+    raw: Cell<*mut sys::movgc_heap>, // the C heap; null until created
+    errors: RefCell<Vec<Error>>,     // reported, not yet returned
     panic: RefCell<Option<Box<dyn Any + Send>>>, // caught in a callback
     finalizers: RefCell<HashMap<usize, Finalizer>>, // by key
     by_ident: RefCell<HashMap<u64, usize>>, // identity hash -> finalizer key
@@ -93,16 +93,28 @@ impl Inner {
     }
 }
 
-unsafe extern "C" fn on_error(_h: *mut sys::movgc_heap, code: c_int, msg: *const c_char, ud: *mut c_void) {
+unsafe extern "C" fn on_error(
+    _h: *mut sys::movgc_heap,
+    code: c_int,
+    msg: *const c_char,
+    ud: *mut c_void,
+) {
     let inner = &*(ud as *const Inner);
-    let text = if msg.is_null() { sys::movgc_strerror(code) } else { msg };
+    let text = if msg.is_null() {
+        sys::movgc_strerror(code)
+    } else {
+        msg
+    };
     let message = if text.is_null() {
         String::new()
     } else {
         CStr::from_ptr(text).to_string_lossy().into_owned()
     };
     if let Ok(mut errors) = inner.errors.try_borrow_mut() {
-        errors.push(Error { kind: ErrorKind::from_code(code), message });
+        errors.push(Error {
+            kind: ErrorKind::from_code(code),
+            message,
+        });
     }
 }
 
@@ -118,9 +130,13 @@ unsafe extern "C" fn run_finalizer(_h: *mut sys::movgc_heap, obj: *mut c_void, u
     // A second `Heap` on the same `Inner`: the heap call that runs this
     // finalizer holds `&mut Heap` and no contents borrow [rs.collect].
     Rc::increment_strong_count(inner_ptr);
-    let mut heap = Heap { inner: Rc::from_raw(inner_ptr) };
+    let mut heap = Heap {
+        inner: Rc::from_raw(inner_ptr),
+    };
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
-        let dying = heap.root(obj).expect("movgc: no handle for a finalized object");
+        let dying = heap
+            .root(obj)
+            .expect("movgc: no handle for a finalized object");
         f(&mut heap, dying);
     }));
     if !ptr::eq(Rc::as_ptr(&heap.inner), inner_ptr) {
@@ -194,7 +210,10 @@ impl Heap {
             return Err(err);
         }
         if raw.is_null() {
-            return Err(Error { kind: ErrorKind::NoMemory, message: "movgc_heap_new failed".into() });
+            return Err(Error {
+                kind: ErrorKind::NoMemory,
+                message: "movgc_heap_new failed".into(),
+            });
         }
         Ok(heap)
     }
@@ -210,7 +229,10 @@ impl Heap {
     }
 
     pub(crate) fn check_owner(&self, inner: &Rc<Inner>) {
-        assert!(Rc::ptr_eq(&self.inner, inner), "movgc: object of another heap");
+        assert!(
+            Rc::ptr_eq(&self.inner, inner),
+            "movgc: object of another heap"
+        );
     }
 
     /// Allocate an object tagged `tag` with `nrefs` slots (all `None`)
@@ -220,7 +242,10 @@ impl Heap {
         let addr = unsafe { sys::movgc_ffi_alloc(self.raw(), tag as c_uint, nrefs, nbytes) };
         self.inner.check()?;
         if addr.is_null() {
-            return Err(Error { kind: ErrorKind::NoMemory, message: "movgc_alloc failed".into() });
+            return Err(Error {
+                kind: ErrorKind::NoMemory,
+                message: "movgc_alloc failed".into(),
+            });
         }
         self.root(addr)
             .ok_or_else(|| self.inner.take_error().unwrap_or_else(no_handle))
@@ -304,13 +329,20 @@ impl Heap {
         self.check_owner(obj.inner());
         let key = self.inner.next_key.get();
         self.inner.next_key.set(key + 1);
-        let fk = Box::new(FinalizerKey { inner: Rc::as_ptr(&self.inner), key });
+        let fk = Box::new(FinalizerKey {
+            inner: Rc::as_ptr(&self.inner),
+            key,
+        });
         let ud = &*fk as *const FinalizerKey as *mut c_void;
         let addr = obj.addr();
         unsafe { sys::movgc_set_finalizer(self.raw(), addr, Some(run_finalizer), ud) };
         self.inner.check()?;
         let ident = self.forget_finalizer(addr, Some(key));
-        let entry = Finalizer { ud: fk, ident, f: Box::new(f) };
+        let entry = Finalizer {
+            ud: fk,
+            ident,
+            f: Box::new(f),
+        };
         self.inner.finalizers.borrow_mut().insert(key, entry);
         Ok(())
     }
@@ -342,5 +374,8 @@ impl Heap {
 }
 
 fn no_handle() -> Error {
-    Error { kind: ErrorKind::NoMemory, message: "movgc_handle_new failed".into() }
+    Error {
+        kind: ErrorKind::NoMemory,
+        message: "movgc_handle_new failed".into(),
+    }
 }

@@ -29,7 +29,10 @@ impl Obj {
         if hd.id == 0 {
             return None;
         }
-        Some(Obj { inner: inner.clone(), hd })
+        Some(Obj {
+            inner: inner.clone(),
+            hd,
+        })
     }
 
     pub(crate) fn inner(&self) -> &Rc<Inner> {
@@ -86,7 +89,10 @@ impl Weak {
         if hd.id == 0 {
             None
         } else {
-            Some(Weak { inner: inner.clone(), hd })
+            Some(Weak {
+                inner: inner.clone(),
+                hd,
+            })
         }
     }
 

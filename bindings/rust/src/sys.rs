@@ -51,8 +51,12 @@ pub const MOVGC_FULL: c_int = 2;
 extern "C" {
     pub fn movgc_heap_new(cfg: *const movgc_config) -> *mut movgc_heap;
     pub fn movgc_heap_free(h: *mut movgc_heap);
-    pub fn movgc_ffi_alloc(h: *mut movgc_heap, tag: c_uint, nrefs: usize, nbytes: usize)
-        -> *mut c_void;
+    pub fn movgc_ffi_alloc(
+        h: *mut movgc_heap,
+        tag: c_uint,
+        nrefs: usize,
+        nbytes: usize,
+    ) -> *mut c_void;
     pub fn movgc_ffi_nrefs(obj: *const c_void) -> usize;
     pub fn movgc_ffi_nbytes(obj: *const c_void) -> usize;
     pub fn movgc_ffi_tag(obj: *const c_void) -> c_uint;

@@ -3,7 +3,10 @@ use movgc::{Config, ErrorKind, Heap};
 
 #[test]
 fn nomem_is_an_error_and_heap_stays_usable() {
-    let cfg = Config { heap_limit: 4 << 20, ..Config::default() };
+    let cfg = Config {
+        heap_limit: 4 << 20,
+        ..Config::default()
+    };
     let mut heap = Heap::with_config(&cfg).unwrap();
     let err = heap.alloc(0, 0, 64 << 20).unwrap_err();
     assert_eq!(err.kind, ErrorKind::NoMemory);

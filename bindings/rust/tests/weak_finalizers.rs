@@ -8,7 +8,10 @@ use movgc::{Error, Heap};
 
 fn unimplemented(what: &str, err: &Error) -> bool {
     if err.is_unimplemented() {
-        println!("skipped: {} unimplemented in libmovgc: {}", what, err.message);
+        println!(
+            "skipped: {} unimplemented in libmovgc: {}",
+            what, err.message
+        );
         return true;
     }
     false
