@@ -415,6 +415,44 @@ START_TEST(test_ffi_nested_calls_nest_pins)
 }
 END_TEST
 
+/* A weak handle as an argument: the call holds its object strongly, so
+ * it survives (and stays put through) the callback's collections, and dies
+ * at the first collection after the call. */
+START_TEST(test_ffi_weak_handle_argument_held_for_the_call)
+{
+    movgc_heap *h = heap_new();
+    void *b = NULL;
+    MOVGC_FRAME(h);
+    MOVGC_ROOT(h, b);
+    cb_garbage = old_garbage(h);
+    movgc_handle strong = movgc_handle_new(h, bytes_obj(h, 256, 0xA5));
+    movgc_handle weak = movgc_weak_new(h, movgc_handle_get(h, strong));
+    b = bytes_obj(h, 128, 0x5A);
+    ffi_cif cb_cif, cif;
+    ffi_type *types[3] = {&ffi_type_pointer, &ffi_type_pointer, &ffi_type_pointer};
+    void *code = NULL;
+    ck_assert_int_eq(movgc_ffi_prep(h, &cb_cif, 0, &ffi_type_void, NULL), MOVGC_OK);
+    movgc_ffi_callback *cb = movgc_ffi_callback_new(h, &cb_cif, collecting_host,
+                                                    NULL, &code);
+    ck_assert_int_eq(movgc_ffi_prep(h, &cif, 3, &ffi_type_sint, types), MOVGC_OK);
+    void *avalue[3] = {&weak, &b, &code};
+    unsigned char pass[3] = {MOVGC_FFI_HANDLE_DATA, MOVGC_FFI_OBJ, MOVGC_FFI_VALUE};
+    ffi_arg ok = 0;
+    movgc_handle_free(h, strong);  /* from here on only 'weak' holds it */
+    ck_assert_int_eq(movgc_ffi_call(h, &cif, FFI_FN(hold_across_callback), &ok,
+                                    avalue, pass), MOVGC_OK);
+    ck_assert_msg(ok == 1, "a weakly held argument moved or died in the call");
+    ck_assert_ptr_nonnull(movgc_handle_get(h, weak));
+    movgc_collect(h, MOVGC_FULL);
+    ck_assert_ptr_null(movgc_handle_get(h, weak));
+    movgc_ffi_callback_free(cb);
+    movgc_handle_free(h, weak);
+    movgc_handle_free(h, cb_garbage);
+    MOVGC_UNFRAME(h);
+    movgc_heap_free(h);
+}
+END_TEST
+
 /* }================================================================= moving */
 
 /* {================================================================= misuse */
@@ -590,6 +628,7 @@ static Suite *ffi_suite(void)
     tcase_add_test(moving, test_ffi_args_unpinned_after_call);
     tcase_add_test(moving, test_ffi_callback_host_allocates);
     tcase_add_test(moving, test_ffi_nested_calls_nest_pins);
+    tcase_add_test(moving, test_ffi_weak_handle_argument_held_for_the_call);
     suite_add_tcase(s, moving);
     TCase *misuse = tcase_create("misuse");
     tcase_add_test(misuse, test_ffi_bad_cif_reported);
