@@ -12,10 +12,10 @@ struct remset {
     size_t n, cap;
 };
 
+/* Enter an old object (HDR_REMEMBERED set) or a carded large object
+ * ('remembered' set) in the set. */
 void mg_remset_add(movgc_heap *h, void *obj);
 void mg_remset_free(movgc_heap *h);
-/* Does obj (any object of h) hold a reference into the nursery? */
-int mg_has_young_refs(movgc_heap *h, void *obj);
 
 /* Is p the address of an object of h, as far as a cheap check can tell?
  * (young and old: within the used part and a sane header; large: a mapping

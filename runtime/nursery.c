@@ -168,12 +168,18 @@ static void *copy(struct scavenge *s, void *obj) {
     return to;
 }
 
-static void scan_slots(struct scavenge *s, void *obj) {
+/* Copy what obj's slots reference out of from-space; return whether obj
+ * still references the nursery (then an old obj must stay remembered). */
+static bool scan_slots(struct scavenge *s, void *obj) {
     size_t n = movgc_nrefs(obj);
     void **slots = mg_slots(obj);
-    for (size_t i = 0; i < n; i++)
+    bool young = false;
+    for (size_t i = 0; i < n; i++) {
         if (in_from(s, slots[i]))
             slots[i] = copy(s, slots[i]);
+        young |= mg_is_young(s->h, slots[i]);
+    }
+    return young;
 }
 
 static void visit_root(movgc_heap *h, void **slot, void *ctx) {
@@ -183,31 +189,47 @@ static void visit_root(movgc_heap *h, void **slot, void *ctx) {
         *slot = copy(s, *slot);
 }
 
-/* Scan the remembered objects; keep those still pointing into the nursery.
- * Surviving young objects are in 'to' now, still in the young range. */
+/* Scan the marked cards of a carded large object; unmark the cards that no
+ * longer point into the nursery.  Returns whether any card stays marked. */
+static bool scan_cards(struct scavenge *s, void *obj, struct large *l) {
+    void **slots = mg_slots(obj);
+    size_t n = movgc_nrefs(obj);
+    bool any = false;
+    for (size_t c = 0; c * MG_CARD_SLOTS < n; c++) {
+        if (!l->cards[c])
+            continue;
+        size_t end = (c + 1) * MG_CARD_SLOTS < n ? (c + 1) * MG_CARD_SLOTS : n;
+        bool young = false;
+        for (size_t i = c * MG_CARD_SLOTS; i < end; i++) {
+            if (in_from(s, slots[i]))
+                slots[i] = copy(s, slots[i]);
+            young |= mg_is_young(s->h, slots[i]);
+        }
+        l->cards[c] = young;
+        any |= young;
+    }
+    l->remembered = any;
+    return any;
+}
+
+/* Scan the remembered objects; keep those still pointing into the nursery
+ * (at survivors in 'to', which is young too).  A slot's final value is known
+ * once scanned, so the answer is final too. [barrier.remembered] */
 static void scan_remset(struct scavenge *s) {
     movgc_heap *h = s->h;
     struct remset *r = &h->remset;
     size_t kept = 0;
     for (size_t i = 0; i < r->n; i++) {
         void *obj = r->objs[i];
-        scan_slots(s, obj);
-        r->objs[kept++] = obj;
-    }
-    r->n = kept;
-}
-
-/* Drop remset entries that no longer point into the nursery; called when
- * copying is done, so every young reference points into 'to'. */
-static void prune_remset(movgc_heap *h) {
-    struct remset *r = &h->remset;
-    size_t kept = 0;
-    for (size_t i = 0; i < r->n; i++) {
-        void *obj = r->objs[i];
-        if (mg_has_young_refs(h, obj))
+        struct large *l = mg_is_old(h, obj) ? NULL : mg_los_of(obj);
+        if (l && l->cards) {
+            if (scan_cards(s, obj, l))
+                r->objs[kept++] = obj;
+        } else if (scan_slots(s, obj)) {
             r->objs[kept++] = obj;
-        else
+        } else {
             *mg_hdr(obj) &= ~(uint64_t)HDR_REMEMBERED;
+        }
     }
     r->n = kept;
 }
@@ -222,8 +244,7 @@ static void drain(struct scavenge *s) {
         }
         while (s->npromoted > 0) {
             void *obj = s->promoted[--s->npromoted];
-            scan_slots(s, obj);
-            if (!(*mg_hdr(obj) & HDR_REMEMBERED) && mg_has_young_refs(s->h, obj))
+            if (scan_slots(s, obj) && !(*mg_hdr(obj) & HDR_REMEMBERED))
                 mg_remset_add(s->h, obj);
         }
     }
@@ -264,7 +285,7 @@ static void flip(movgc_heap *h, char *to_top) {
         memset(n->to, 0xdb, n->semi);
 }
 
-void mg_nursery_collect(movgc_heap *h, bool tenure_all) {
+size_t mg_nursery_collect(movgc_heap *h, bool tenure_all) {
     struct nursery *n = &h->nursery;
     mg_nursery_count(h);
     struct scavenge s = {
@@ -288,8 +309,8 @@ void mg_nursery_collect(movgc_heap *h, bool tenure_all) {
     mg_handles_weak(h, &ops);
     mg_final_select(h, true, &ops);
     mg_identity_young(h, forwarded, &s);
-    prune_remset(h);
     free(s.promoted);
     h->stats.bytes_promoted += s.promoted_bytes;
     flip(h, s.to_ptr);
+    return s.copied;
 }
