@@ -31,7 +31,7 @@ bool mg_nursery_init(movgc_heap *h, size_t semi, unsigned promote_age) {
     n->from = n->zeroed = n->counted = n->base;
     n->to = n->base + semi;
     n->promote_age = promote_age;
-    h->pub.young_lo_ = (uintptr_t)n->base;
+    h->pub.young_lo_ = (uintptr_t)n->base + MG_WORD;  /* object addresses */
     h->pub.young_size_ = 2 * semi;
     h->pub.alloc_ptr_ = h->pub.alloc_limit_ = n->base;
     h->held += 2 * semi;
@@ -102,8 +102,10 @@ struct scavenge {
     size_t copied, promoted_bytes;
 };
 
+/* Does object p's header lie in the evacuated range?  (The header, not p:
+ * a 0-byte object ending the range has p == from_hi.) */
 static bool in_from(const struct scavenge *s, const void *p) {
-    return (uintptr_t)((const char *)p - s->from_lo) <
+    return (uintptr_t)p - MG_WORD - (uintptr_t)s->from_lo <
            (uintptr_t)(s->from_hi - s->from_lo);
 }
 
