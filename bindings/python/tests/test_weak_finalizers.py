@@ -54,7 +54,7 @@ class TestFinalizers(unittest.TestCase):
         with movgc.Heap() as heap:
             def fin(obj):
                 raise ValueError("from the finalizer")
-            obj = heap.alloc(nbytes=8)
+            obj = heap.alloc()
             finalizer_or_skip(self, heap, obj, fin)
             del obj
             with self.assertRaises(ValueError):
@@ -64,7 +64,7 @@ class TestFinalizers(unittest.TestCase):
     def test_removed_finalizer_does_not_run(self):
         seen = []
         with movgc.Heap() as heap:
-            obj = heap.alloc(nbytes=8)
+            obj = heap.alloc()
             finalizer_or_skip(self, heap, obj, seen.append)
             heap.set_finalizer(obj, None)
             del obj

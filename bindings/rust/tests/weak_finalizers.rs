@@ -64,7 +64,7 @@ fn finalizer_runs_once_and_may_allocate() {
 fn cleared_finalizer_does_not_run() {
     let mut heap = Heap::new().unwrap();
     let ran = Rc::new(RefCell::new(0));
-    let obj = heap.alloc(1, 0, 8).unwrap();
+    let obj = heap.alloc(1, 0, 0).unwrap();
     let count = ran.clone();
     match heap.set_finalizer(&obj, move |_, _| *count.borrow_mut() += 1) {
         Ok(()) => {}
@@ -81,7 +81,7 @@ fn cleared_finalizer_does_not_run() {
 #[test]
 fn finalizer_panic_is_resumed_by_the_heap_call() {
     let mut heap = Heap::new().unwrap();
-    let obj = heap.alloc(1, 0, 8).unwrap();
+    let obj = heap.alloc(1, 0, 0).unwrap();
     match heap.set_finalizer(&obj, |_, _| panic!("from the finalizer")) {
         Ok(()) => {}
         Err(e) if unimplemented("finalizers", &e) => return,
