@@ -84,11 +84,6 @@ bool mg_nursery_refill(movgc_heap *h, size_t size) {
     return true;
 }
 
-bool mg_nursery_holds(const movgc_heap *h, const void *obj) {
-    return (const char *)obj > h->nursery.from &&
-           (const char *)obj <= h->pub.alloc_ptr_;
-}
-
 /* ================================================================ copying */
 
 struct scavenge {
@@ -123,12 +118,14 @@ static void push_promoted(struct scavenge *s, void *obj) {
     s->promoted[s->npromoted++] = obj;
 }
 
-/* Where a survivor of size bytes goes: old if old enough and there is room,
- * else 'to', else old after all. [nursery.fits] */
+/* Where a survivor of size bytes goes: old if old enough, or if survivors
+ * already fill half of 'to' (a nursery full of survivors is no nursery),
+ * and there is room; else 'to', else old after all. [nursery.fits] */
 static char *destination(struct scavenge *s, size_t size, unsigned age,
                          bool *old) {
     char *dst = NULL;
-    if (s->tenure_all || age >= s->h->nursery.promote_age)
+    if (s->tenure_all || age >= s->h->nursery.promote_age ||
+        (size_t)(s->to_ptr - s->h->nursery.to) > s->h->nursery.semi / 2)
         dst = mg_old_alloc(s->h, size);
     if (!dst && (size_t)(s->to_end - s->to_ptr) >= size) {
         dst = s->to_ptr;
@@ -276,7 +273,8 @@ static void *fin_keep(void *obj, void *ctx) {
 }
 static void fin_drain(void *ctx) { drain(ctx); }
 
-static void flip(movgc_heap *h, char *to_top) {
+/* Swap the semispaces; the evacuated one ended at from_top. */
+static void flip(movgc_heap *h, char *to_top, char *from_top) {
     struct nursery *n = &h->nursery;
     char *old_from = n->from;
     n->from = n->to;
@@ -284,7 +282,7 @@ static void flip(movgc_heap *h, char *to_top) {
     h->pub.alloc_ptr_ = h->pub.alloc_limit_ = to_top;
     n->zeroed = n->counted = to_top;
     if (h->cfg.flags & MOVGC_VERIFY)  /* stale pointers into it read junk */
-        memset(n->to, 0xdb, n->semi);
+        memset(n->to, 0xdb, (size_t)(from_top - n->to));
 }
 
 size_t mg_nursery_collect(movgc_heap *h, bool tenure_all) {
@@ -313,6 +311,6 @@ size_t mg_nursery_collect(movgc_heap *h, bool tenure_all) {
     mg_identity_young(h, forwarded, &s);
     free(s.promoted);
     h->stats.bytes_promoted += s.promoted_bytes;
-    flip(h, s.to_ptr);
+    flip(h, s.to_ptr, s.from_hi);
     return s.copied;
 }
