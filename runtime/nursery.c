@@ -270,8 +270,13 @@ static void fin_keep_children(void *obj, void *ctx) {
     struct scavenge *s = ctx;
     /* obj stays behind and its copy, made later, takes these slots; if
      * another candidate reached it first, the copy is scanned anyway. */
-    if (in_from(s, obj) && !(*mg_hdr(obj) & HDR_FWD))
-        scan_slots(s, obj);
+    if (!in_from(s, obj) || (*mg_hdr(obj) & HDR_FWD))
+        return;
+    size_t n = movgc_nrefs(obj);
+    void **slots = mg_slots(obj);
+    for (size_t i = 0; i < n; i++)  /* a self reference does not delay it */
+        if (slots[i] != obj && in_from(s, slots[i]))
+            slots[i] = copy(s, slots[i]);
 }
 static void *fin_keep(void *obj, void *ctx) {
     struct scavenge *s = ctx;
