@@ -75,6 +75,7 @@ int main(int argc, char **argv) {
     size_t live_final = (size_t)((2L << max) - 1) * node;
     size_t live_peak = (size_t)((2L << (max + 1)) - 1) * node;
     int rc = bench_result("binarytrees", ok, sum, secs, live_final, live_peak, "");
+    bk_drop_tree(longlived);
     BK_UNROOT(2);
     bk_fini();
     return rc;

@@ -20,7 +20,12 @@ const char *bk_backend(void) {
 }
 
 void bk_init(void) {}
-void bk_fini(void) {}
+void bk_fini(void) {
+    free(stack);
+    free(bk_htab);
+    stack = NULL, stack_cap = 0;
+    bk_htab = NULL, bk_htab_len = bk_htab_cap = bk_htab_free = 0;
+}
 
 void bk_describe(char *buf, size_t n) { snprintf(buf, n, "allocator=%s", bk_backend()); }
 

@@ -138,6 +138,7 @@ int main(int argc, char **argv) {
     if (csv)
         write_csv(csv);
     server_finish(&s);                         /* verifies what is still held */
+    free(samples);
     int rc = bench_result("frag", s.ok, s.sum, secs, live_final, live_peak, extra);
     bk_fini();
     return rc;

@@ -155,6 +155,8 @@ int main(int argc, char **argv) {
     if (during > live_peak)
         live_peak = during;
     int rc = bench_result("gcbench", ok, sum, secs, live_final, live_peak, "");
+    bk_drop_tree(tree);
+    bk_free(arr);
     BK_UNROOT(3);
     bk_fini();
     return rc;

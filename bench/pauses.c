@@ -78,6 +78,7 @@ int main(int argc, char **argv) {
     len += describe(extra + len, sizeof extra - (size_t)len, "full", &full);
     describe(extra + len, sizeof extra - (size_t)len, "request", &req);
     server_finish(&s);
+    free(minor.v), free(full.v), free(req.v);
     int rc = bench_result("pauses", s.ok, s.sum, secs, live_final, live_peak, extra);
     bk_fini();
     return rc;
