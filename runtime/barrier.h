@@ -1,0 +1,25 @@
+/* barrier.h -- the write barrier's remembered set of old objects. */
+#ifndef MG_BARRIER_H
+#define MG_BARRIER_H
+
+#include <stddef.h>
+
+#include "movgc.h"
+
+/* Old (or large) objects that may hold references into the nursery. */
+struct remset {
+    void **objs;  /* each has HDR_REMEMBERED set [barrier.remembered] */
+    size_t n, cap;
+};
+
+void mg_remset_add(movgc_heap *h, void *obj);
+void mg_remset_free(movgc_heap *h);
+/* Does obj (any object of h) hold a reference into the nursery? */
+int mg_has_young_refs(movgc_heap *h, void *obj);
+
+/* Is p the address of an object of h, as far as a cheap check can tell?
+ * (young and old: within the used part and a sane header; large: a mapping
+ * of h.)  Used by the checked paths and the verifier. */
+int mg_is_heap_object(movgc_heap *h, const void *p);
+
+#endif

@@ -1,0 +1,430 @@
+/* compact.c -- the full collection: mark, plan, update, slide, release.
+ * Mark bits and forwarding data live off to the side, in tables made for
+ * the collection and dropped after it, so the header stays one word.
+ *
+ * Tables over the old space [base, top), one bit per 8-byte word:
+ *   'live'    every word of every marked, movable old object;
+ *   'pinned'  the first word of each pinned old object (marked up front);
+ *   'pinend'  the word just past each pinned object (where sliding resumes).
+ * A block is the 64 words of one bitmap word.  table[b] is where the first
+ * live word at or after block b's start goes.  Live objects slide down in
+ * address order; at a pinned object the destination jumps to its end, so
+ * new(word w) = (last pin end e <= w in w's block ? e : table[b])
+ *               + 8 * (live words between that point and w).
+ * Sliding keeps new <= old for every object, so objects before a pinned one
+ * never reach it, and the space between the last of them and it is a gap
+ * that later promotion reuses.
+ * Invariants:
+ * [compact.live] after marking, an old object is reachable iff its first
+ *   word has a 'live' or 'pinned' bit; a young one iff its 'nmark' bit.
+ * [compact.order] every reference is updated before any object moves. */
+#include "compact.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "heap.h"
+#include "vm.h"
+
+struct bitmap {
+    uint64_t *w;
+    size_t nwords;  /* uint64 words */
+    size_t bytes;   /* mapping length */
+};
+
+struct full {
+    movgc_heap *h;
+    char *base;           /* old space base */
+    char *top;            /* old space top at the start */
+    size_t nblocks;
+    struct bitmap live, pinned, pinend, nmark;
+    char **table;         /* per block destination */
+    size_t table_bytes;
+    bool any_pinned;
+    void **stack;         /* mark stack */
+    size_t sp, cap;
+    size_t live_bytes;
+};
+
+/* ============================================================== bitmaps */
+
+static bool bitmap_new(struct bitmap *b, size_t bits) {
+    size_t page = mg_vm_page();
+    b->nwords = bits / 64 + 1;
+    b->bytes = (b->nwords * 8 + page - 1) & ~(page - 1);
+    b->w = mg_vm_map(b->bytes);
+    return b->w != NULL;
+}
+
+static void bitmap_free(struct bitmap *b) {
+    if (b->w)
+        mg_vm_unmap(b->w, b->bytes);
+    b->w = NULL;
+}
+
+static bool bit_get(const struct bitmap *b, size_t i) {
+    return (b->w[i >> 6] >> (i & 63)) & 1;
+}
+
+static void bit_set(struct bitmap *b, size_t i) {
+    b->w[i >> 6] |= (uint64_t)1 << (i & 63);
+}
+
+/* Set bits [lo, hi). */
+static void bits_set(struct bitmap *b, size_t lo, size_t hi) {
+    while (lo < hi) {
+        size_t k = lo & 63, n = 64 - k;
+        if (n > hi - lo)
+            n = hi - lo;
+        uint64_t m = n == 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1) << k;
+        b->w[lo >> 6] |= m;
+        lo += n;
+    }
+}
+
+static size_t old_word(const struct full *f, const void *p) {
+    return (size_t)((const char *)p - f->base) >> 3;
+}
+
+/* =============================================================== marking */
+
+static void push(struct full *f, void *obj) {
+    if (f->sp == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 4096;
+        void **s = realloc(f->stack, cap * sizeof *s);
+        if (!s) {
+            mg_error(f->h, MOVGC_E_CORRUPT, "full GC: no memory for the mark stack");
+            abort();
+        }
+        f->stack = s;
+        f->cap = cap;
+    }
+    f->stack[f->sp++] = obj;
+}
+
+/* Mark obj if it was not; push it to have its slots scanned. */
+static void mark(struct full *f, void *obj) {
+    movgc_heap *h = f->h;
+    if (mg_is_old(h, obj)) {
+        size_t w = old_word(f, mg_hdr(obj));
+        if (bit_get(&f->live, w) || (f->any_pinned && bit_get(&f->pinned, w)))
+            return;
+        size_t size = mg_obj_size(obj);
+        bits_set(&f->live, w, w + size / 8);
+        f->live_bytes += size;
+    } else if (mg_is_young(h, obj)) {
+        size_t w = (size_t)((char *)obj - h->nursery.from) >> 3;
+        if (bit_get(&f->nmark, w))
+            return;
+        bit_set(&f->nmark, w);
+        f->live_bytes += mg_obj_size(obj);
+    } else {
+        struct large *l = mg_los_of(obj);
+        if (l->marked)
+            return;
+        l->marked = 1;
+        f->live_bytes += l->map_bytes;
+    }
+    push(f, obj);
+}
+
+static void drain(struct full *f) {
+    while (f->sp > 0) {
+        void *obj = f->stack[--f->sp];
+        size_t n = movgc_nrefs(obj);
+        void **slots = mg_slots(obj);
+        for (size_t i = 0; i < n; i++)
+            if (slots[i])
+                mark(f, slots[i]);
+    }
+}
+
+static void mark_root(movgc_heap *h, void **slot, void *ctx) {
+    (void)h;
+    if (*slot)
+        mark(ctx, *slot);
+}
+
+/* Pinned old objects are marked first, through 'pinned' rather than 'live',
+ * so that sliding leaves them where they are. */
+static void mark_pinned(movgc_heap *h, void *obj, void *ctx) {
+    struct full *f = ctx;
+    if (!mg_is_old(h, obj)) {
+        mark(f, obj);
+        return;
+    }
+    size_t w = old_word(f, mg_hdr(obj));
+    if (bit_get(&f->pinned, w))
+        return;
+    size_t size = mg_obj_size(obj);
+    bit_set(&f->pinned, w);
+    bit_set(&f->pinend, w + size / 8);
+    f->live_bytes += size;
+    push(f, obj);
+}
+
+static bool is_marked(struct full *f, void *obj) {
+    movgc_heap *h = f->h;
+    if (mg_is_old(h, obj)) {
+        size_t w = old_word(f, mg_hdr(obj));
+        return bit_get(&f->live, w) || (f->any_pinned && bit_get(&f->pinned, w));
+    }
+    if (mg_is_young(h, obj))
+        return bit_get(&f->nmark, (size_t)((char *)obj - h->nursery.from) >> 3);
+    return mg_los_of(obj)->marked != 0;
+}
+
+static void clear_dead_weak(movgc_heap *h, void **slot, void *ctx) {
+    (void)h;
+    if (!is_marked(ctx, *slot))
+        *slot = NULL;
+}
+
+/* Finalizer selection in marking terms: objects do not move yet. */
+static void *fin_survivor(void *obj, void *ctx) {
+    return is_marked(ctx, obj) ? obj : NULL;
+}
+static void fin_keep_children(void *obj, void *ctx) {
+    struct full *f = ctx;
+    size_t n = movgc_nrefs(obj);
+    void **slots = mg_slots(obj);
+    for (size_t i = 0; i < n; i++)
+        if (slots[i])
+            mark(f, slots[i]);
+}
+static void *fin_keep(void *obj, void *ctx) {
+    mark(ctx, obj);
+    return obj;
+}
+static void fin_drain(void *ctx) { drain(ctx); }
+
+static void mark_all(struct full *f) {
+    movgc_heap *h = f->h;
+    mg_handles_each_pinned(h, mark_pinned, f);
+    mg_roots_visit(h, mark_root, f);
+    mg_handles_visit(h, false, mark_root, f);
+    mg_final_visit(h, true, mark_root, f);
+    drain(f);
+    mg_handles_visit(h, true, clear_dead_weak, f);
+    struct mg_gc_ops ops = {fin_survivor, fin_keep_children, fin_keep, fin_drain, f};
+    mg_final_select(h, false, &ops);
+}
+
+/* ============================================================== planning */
+
+static int last_bit(uint64_t x) { return 63 - __builtin_clzll(x); }
+
+static uint64_t below(unsigned k) { return ((uint64_t)1 << k) - 1; }
+
+/* New address of old-space word w (which need not be live). */
+static char *forward_word(const struct full *f, size_t w) {
+    size_t b = w >> 6;
+    unsigned k = (unsigned)(w & 63);
+    uint64_t live = f->live.w[b];
+    if (f->any_pinned) {
+        uint64_t ends = f->pinend.w[b] & (below(k) | ((uint64_t)1 << k));
+        if (ends) {
+            unsigned e = (unsigned)last_bit(ends);
+            uint64_t between = below(k) & ~below(e);
+            return f->base + 8 * (b * 64 + e) +
+                   8 * (size_t)__builtin_popcountll(live & between);
+        }
+    }
+    return f->table[b] + 8 * (size_t)__builtin_popcountll(live & below(k));
+}
+
+static void *forward(const struct full *f, void *obj) {
+    size_t w = old_word(f, mg_hdr(obj));
+    if (f->any_pinned && bit_get(&f->pinned, w))
+        return obj;
+    return forward_word(f, w) + MG_WORD;
+}
+
+/* Fill table[]; return the new top. */
+static char *plan(struct full *f) {
+    char *dest = f->base;
+    for (size_t b = 0; b < f->nblocks; b++) {
+        f->table[b] = dest;
+        uint64_t ends = f->any_pinned ? f->pinend.w[b] : 0;
+        if (ends) {
+            unsigned e = (unsigned)last_bit(ends);
+            dest = f->base + 8 * (b * 64 + e) +
+                   8 * (size_t)__builtin_popcountll(f->live.w[b] & ~below(e));
+        } else {
+            dest += 8 * (size_t)__builtin_popcountll(f->live.w[b]);
+        }
+    }
+    return dest;
+}
+
+/* The gaps before pinned objects, address order; NULL/0 if none. */
+static struct gap *gaps_of(struct full *f, size_t *ngaps) {
+    *ngaps = 0;
+    if (!f->any_pinned)
+        return NULL;
+    size_t n = 0, cap = 0;
+    struct gap *g = NULL;
+    for (size_t b = 0; b < f->nblocks; b++) {
+        for (uint64_t bits = f->pinned.w[b]; bits; bits &= bits - 1) {
+            size_t w = b * 64 + (size_t)__builtin_ctzll(bits);
+            char *lo = forward_word(f, w), *hi = f->base + 8 * w;
+            if (lo == hi)
+                continue;
+            if (n == cap) {
+                cap = cap ? cap * 2 : 16;
+                struct gap *more = realloc(g, cap * sizeof *more);
+                if (!more)
+                    break;  /* an unlisted gap stays a filler: only waste */
+                g = more;
+            }
+            g[n++] = (struct gap){lo, hi};
+        }
+    }
+    *ngaps = n;
+    return g;
+}
+
+/* ============================================================== updating */
+
+static void update_slot(struct full *f, void **slot) {
+    void *v = *slot;
+    if (v && mg_is_old(f->h, v))
+        *slot = forward(f, v);
+}
+
+static void update_root(movgc_heap *h, void **slot, void *ctx) {
+    (void)h;
+    update_slot(ctx, slot);
+}
+
+static void update_object(struct full *f, void *obj) {
+    size_t n = movgc_nrefs(obj);
+    void **slots = mg_slots(obj);
+    for (size_t i = 0; i < n; i++)
+        update_slot(f, &slots[i]);
+}
+
+static void *identity_fwd(void *obj, void *ctx) {
+    struct full *f = ctx;
+    return is_marked(f, obj) ? (mg_is_old(f->h, obj) ? forward(f, obj) : obj) : NULL;
+}
+
+/* Everything outside the old space that may reference it, and the side
+ * tables keyed by old addresses. [compact.order] */
+static void update_outside(struct full *f) {
+    movgc_heap *h = f->h;
+    mg_roots_visit(h, update_root, f);
+    mg_handles_visit(h, false, update_root, f);
+    mg_handles_visit(h, true, update_root, f);
+    mg_final_visit(h, false, update_root, f);
+    mg_identity_old(h, identity_fwd, f);
+    /* nursery objects found live */
+    for (char *p = h->nursery.from; p < h->pub.alloc_ptr_;) {
+        void *obj = p + MG_WORD;
+        if (bit_get(&f->nmark, (size_t)(p + MG_WORD - h->nursery.from) >> 3))
+            update_object(f, obj);
+        p += mg_obj_size(obj);
+    }
+    for (struct large *l = h->los.ring.next; l != &h->los.ring; l = l->next)
+        if (l->marked)
+            update_object(f, l + 1);
+    /* remembered set: drop the dead, follow the moved */
+    struct remset *r = &h->remset;
+    size_t kept = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        void *obj = r->objs[i];
+        if (!is_marked(f, obj))
+            continue;
+        r->objs[kept++] = mg_is_old(h, obj) ? forward(f, obj) : obj;
+    }
+    r->n = kept;
+}
+
+/* ============================================================== sliding */
+
+/* The first word at or after w that starts a marked old object, or
+ * SIZE_MAX.  Bits of one object are contiguous, so after an object the
+ * next set bit starts the next one. */
+static size_t next_marked(const struct full *f, size_t w) {
+    size_t b = w >> 6;
+    if (b >= f->nblocks)
+        return SIZE_MAX;
+    uint64_t bits = (f->live.w[b] | (f->any_pinned ? f->pinned.w[b] : 0)) &
+                    ~below((unsigned)(w & 63));
+    while (!bits) {
+        if (++b >= f->nblocks)
+            return SIZE_MAX;
+        bits = f->live.w[b] | (f->any_pinned ? f->pinned.w[b] : 0);
+    }
+    return b * 64 + (size_t)__builtin_ctzll(bits);
+}
+
+/* Walk the marked old objects in address order: update each one's slots,
+ * then move it to its new address.  Nothing moves before its slots are
+ * updated, and as new <= old no object lands on a header not yet read. */
+static size_t slide(struct full *f) {
+    size_t moved = 0;
+    for (size_t w = next_marked(f, 0); w != SIZE_MAX;) {
+        char *at = f->base + 8 * w;
+        void *obj = at + MG_WORD;
+        size_t size = mg_obj_size(obj);
+        update_object(f, obj);
+        if (!(f->any_pinned && bit_get(&f->pinned, w))) {
+            char *to = forward_word(f, w);
+            if (to != at) {
+                memmove(to, at, size);
+                moved += size;
+            }
+        }
+        w = next_marked(f, w + size / 8);
+    }
+    return moved;
+}
+
+/* ================================================================ driver */
+
+static void tables_free(struct full *f) {
+    bitmap_free(&f->live);
+    bitmap_free(&f->pinned);
+    bitmap_free(&f->pinend);
+    bitmap_free(&f->nmark);
+    if (f->table)
+        mg_vm_unmap(f->table, f->table_bytes);
+    free(f->stack);
+}
+
+static bool tables_new(struct full *f) {
+    size_t bits = f->nblocks * 64;
+    size_t page = mg_vm_page();
+    f->table_bytes = (f->nblocks * sizeof *f->table + page - 1) & ~(page - 1);
+    f->table = mg_vm_map(f->table_bytes);
+    return f->table && bitmap_new(&f->live, bits) &&
+           (!f->any_pinned ||
+            (bitmap_new(&f->pinned, bits) && bitmap_new(&f->pinend, bits))) &&
+           bitmap_new(&f->nmark, f->h->nursery.semi / 8);
+}
+
+size_t mg_compact_collect(movgc_heap *h) {
+    mg_old_seal(h);
+    struct full f = {.h = h, .base = h->old.base, .top = h->old.top};
+    f.nblocks = (size_t)(f.top - f.base) / 8 / 64 + 1;
+    f.any_pinned = h->handles.npinned > 0;
+    if (!tables_new(&f)) {
+        tables_free(&f);
+        mg_error(h, MOVGC_E_NOMEM, "full GC: no memory for its side tables");
+        return 0;
+    }
+    mark_all(&f);
+    char *new_top = plan(&f);
+    size_t ngaps;
+    struct gap *gaps = gaps_of(&f, &ngaps);
+    update_outside(&f);
+    h->stats.bytes_compacted += slide(&f);
+    for (size_t i = 0; i < ngaps; i++)
+        mg_fill(gaps[i].lo, (size_t)(gaps[i].hi - gaps[i].lo));
+    mg_old_reset(h, new_top, gaps, ngaps);
+    mg_los_sweep(h);
+    tables_free(&f);
+    return f.live_bytes;
+}

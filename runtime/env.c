@@ -1,0 +1,130 @@
+/* env.c -- defaults, the caller's config and the MOVGC_* variables.
+ * A malformed value is an error naming the variable, never a silent default. */
+#include "env.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+#define DEFAULT_NURSERY ((size_t)4 << 20)
+#define DEFAULT_GROWTH 1.5
+#define DEFAULT_PROMOTE_AGE 2u
+
+/* "123", "64K", "4M", "1G" (case-insensitive suffix) -> bytes. */
+static bool parse_size(const char *s, size_t *out) {
+    char *end;
+    errno = 0;
+    if (*s < '0' || *s > '9')
+        return false;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno)
+        return false;
+    unsigned shift = 0;
+    switch (*end) {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    default: break;
+    }
+    if (*end != '\0' || v > (SIZE_MAX >> shift))
+        return false;
+    *out = (size_t)v << shift;
+    return true;
+}
+
+/* The variables replace defaults only: a field the caller set wins. */
+static bool env_size(const movgc_config *cfg, const char *name, size_t *out) {
+    const char *s = getenv(name);
+    if (!s || *out != 0)
+        return true;
+    if (parse_size(s, out))
+        return true;
+    mg_error_cfg(cfg, MOVGC_E_CONFIG,
+                 "%s='%s' is not a size (digits with optional K, M or G)",
+                 name, s);
+    return false;
+}
+
+static bool env_flag(const movgc_config *cfg, const char *name,
+                     unsigned bit, unsigned *flags) {
+    const char *s = getenv(name);
+    if (!s)
+        return true;
+    if (strcmp(s, "0") == 0 || strcmp(s, "1") == 0) {
+        if (s[0] == '1')
+            *flags |= bit;
+        return true;
+    }
+    mg_error_cfg(cfg, MOVGC_E_CONFIG, "%s='%s' must be 0 or 1", name, s);
+    return false;
+}
+
+static bool env_growth(const movgc_config *cfg, double *out) {
+    const char *s = getenv("MOVGC_GROWTH");
+    if (!s || *out != 0)
+        return true;
+    char *end;
+    errno = 0;
+    double g = strtod(s, &end);
+    if (errno || end == s || *end != '\0' || !(g >= 1.0 && g <= 100.0)) {
+        mg_error_cfg(cfg, MOVGC_E_CONFIG,
+                     "MOVGC_GROWTH='%s' must be a number from 1 to 100", s);
+        return false;
+    }
+    *out = g;
+    return true;
+}
+
+static bool env_promote_age(const movgc_config *cfg, unsigned *out) {
+    const char *s = getenv("MOVGC_PROMOTE_AGE");
+    if (!s)
+        return true;
+    if (s[0] >= '1' && s[0] <= '7' && s[1] == '\0') {
+        *out = (unsigned)(s[0] - '0');
+        return true;
+    }
+    mg_error_cfg(cfg, MOVGC_E_CONFIG,
+                 "MOVGC_PROMOTE_AGE='%s' must be a number from 1 to 7", s);
+    return false;
+}
+
+static bool check_config(const movgc_config *cfg) {
+    if (cfg->growth != 0 && !(cfg->growth >= 1.0 && cfg->growth <= 100.0)) {
+        mg_error_cfg(cfg, MOVGC_E_CONFIG,
+                     "movgc_config.growth=%g must be 0 or from 1 to 100",
+                     cfg->growth);
+        return false;
+    }
+    if (cfg->flags & ~(unsigned)(MOVGC_STRESS | MOVGC_VERIFY | MOVGC_VERBOSE)) {
+        mg_error_cfg(cfg, MOVGC_E_CONFIG, "movgc_config.flags=%#x has unknown bits",
+                     cfg->flags);
+        return false;
+    }
+    return true;
+}
+
+bool mg_env_settings(const movgc_config *cfg, struct settings *out) {
+    memset(out, 0, sizeof *out);
+    if (cfg)
+        out->cfg = *cfg;
+    if (!check_config(&out->cfg))
+        return false;
+    out->promote_age = DEFAULT_PROMOTE_AGE;
+    movgc_config *c = &out->cfg;
+    if (!env_size(cfg, "MOVGC_NURSERY", &c->nursery_bytes) ||
+        !env_size(cfg, "MOVGC_HEAP_LIMIT", &c->heap_limit) ||
+        !env_growth(cfg, &c->growth) ||
+        !env_flag(cfg, "MOVGC_STRESS", MOVGC_STRESS, &c->flags) ||
+        !env_flag(cfg, "MOVGC_VERIFY", MOVGC_VERIFY, &c->flags) ||
+        !env_flag(cfg, "MOVGC_VERBOSE", MOVGC_VERBOSE, &c->flags) ||
+        !env_promote_age(cfg, &out->promote_age))
+        return false;
+    if (c->nursery_bytes == 0)
+        c->nursery_bytes = DEFAULT_NURSERY;
+    if (c->growth == 0)
+        c->growth = DEFAULT_GROWTH;
+    return true;
+}

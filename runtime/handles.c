@@ -1,0 +1,201 @@
+/* handles.c -- handles: a table of object slots that the collector treats as
+ * roots (strong) or clears (weak), named by ids that are never reused.
+ * [handles.id] an entry in use has id_ = (gen << 32) | (index + 1) with
+ *   gen >= 1; a free entry has id_ = 0 and obj_ = NULL, so a freed or forged
+ *   id never matches in movgc_handle_get's single compare.
+ * [handles.gen] gen only grows; an entry whose gen would wrap is retired
+ *   (never freed for reuse), so no id is ever handed out twice.
+ * [handles.pin] pins > 0 only on entries in use holding an old or large
+ *   object; the collector moves no such object. */
+#include "handles.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "heap.h"
+
+enum { KIND_FREE, KIND_STRONG, KIND_WEAK };
+
+#define PIN_MAX UINT32_MAX
+
+void mg_handles_free(movgc_heap *h) {
+    struct handles *t = &h->handles;
+    free(h->pub.handles_);
+    free(t->gen);
+    free(t->pins);
+    free(t->kind);
+    free(t->next_free);
+}
+
+static bool grow(movgc_heap *h) {
+    struct handles *t = &h->handles;
+    if (t->cap == UINT32_MAX - 1)
+        return false;
+    uint32_t cap = t->cap ? (t->cap > UINT32_MAX / 2 ? UINT32_MAX - 1 : t->cap * 2)
+                          : 64;
+    struct movgc_hentry_ *e = realloc(h->pub.handles_, cap * sizeof *e);
+    if (e)
+        h->pub.handles_ = e;
+    uint32_t *gen = realloc(t->gen, cap * sizeof *gen);
+    if (gen)
+        t->gen = gen;
+    uint32_t *pins = realloc(t->pins, cap * sizeof *pins);
+    if (pins)
+        t->pins = pins;
+    uint8_t *kind = realloc(t->kind, cap * sizeof *kind);
+    if (kind)
+        t->kind = kind;
+    uint32_t *next = realloc(t->next_free, cap * sizeof *next);
+    if (next)
+        t->next_free = next;
+    if (!e || !gen || !pins || !kind || !next)
+        return false;  /* the arrays that grew are merely larger than cap */
+    t->cap = cap;
+    return true;
+}
+
+/* A fresh entry index, or UINT32_MAX when the table cannot grow. */
+static uint32_t take_entry(movgc_heap *h) {
+    struct handles *t = &h->handles;
+    if (t->free_head) {
+        uint32_t i = t->free_head - 1;
+        t->free_head = t->next_free[i];
+        return i;
+    }
+    if (h->pub.nhandles_ == t->cap && !grow(h))
+        return UINT32_MAX;
+    uint32_t i = h->pub.nhandles_++;
+    t->gen[i] = 1;
+    return i;
+}
+
+static movgc_handle make(movgc_heap *h, void *obj, uint8_t kind) {
+    uint32_t i = take_entry(h);
+    if (i == UINT32_MAX) {
+        mg_error(h, MOVGC_E_NOMEM, "handle table cannot grow");
+        return (movgc_handle){0};
+    }
+    struct handles *t = &h->handles;
+    uint64_t id = ((uint64_t)t->gen[i] << 32) | (i + 1u);
+    h->pub.handles_[i] = (struct movgc_hentry_){.obj_ = obj, .id_ = id};
+    t->pins[i] = 0;
+    t->kind[i] = kind;
+    return (movgc_handle){id};
+}
+
+movgc_handle movgc_handle_new(movgc_heap *h, void *obj) {
+    return make(h, obj, KIND_STRONG);
+}
+
+movgc_handle movgc_weak_new(movgc_heap *h, void *obj) {
+    return make(h, obj, KIND_WEAK);
+}
+
+/* The entry index of a live id, or UINT32_MAX after reporting it stale.
+ * Reads only inside the table whatever the id: [handles.id]. */
+static uint32_t lookup(movgc_heap *h, movgc_handle hd, const char *op) {
+    uint32_t index = (uint32_t)hd.id;
+    if (index - 1u < h->pub.nhandles_ && h->pub.handles_[index - 1u].id_ == hd.id)
+        return index - 1u;
+    if (hd.id == 0)
+        mg_error(h, MOVGC_E_STALE, "%s: null handle", op);
+    else
+        mg_error(h, MOVGC_E_STALE, "%s: handle %#llx is stale or forged", op,
+                 (unsigned long long)hd.id);
+    return UINT32_MAX;
+}
+
+void *movgc_handle_get_(movgc_heap *h, movgc_handle hd) {
+    /* The inline path found no match: only the null handle is quiet. */
+    if (hd.id != 0)
+        lookup(h, hd, "movgc_handle_get");
+    return NULL;
+}
+
+void movgc_handle_set(movgc_heap *h, movgc_handle hd, void *obj) {
+    uint32_t i = lookup(h, hd, "movgc_handle_set");
+    if (i == UINT32_MAX)
+        return;
+    if (h->handles.pins[i]) {
+        mg_error(h, MOVGC_E_MISUSE, "movgc_handle_set on a pinned handle");
+        return;
+    }
+    h->pub.handles_[i].obj_ = obj;
+}
+
+void movgc_handle_free(movgc_heap *h, movgc_handle hd) {
+    uint32_t i = lookup(h, hd, "movgc_handle_free");
+    if (i == UINT32_MAX)
+        return;
+    struct handles *t = &h->handles;
+    if (t->pins[i])
+        t->npinned--;
+    h->pub.handles_[i] = (struct movgc_hentry_){0};
+    t->kind[i] = KIND_FREE;
+    t->pins[i] = 0;
+    if (t->gen[i] == UINT32_MAX)
+        return;  /* [handles.gen] retired */
+    t->gen[i]++;
+    t->next_free[i] = t->free_head;
+    t->free_head = i + 1;
+}
+
+void *movgc_pin(movgc_heap *h, movgc_handle hd) {
+    uint32_t i = lookup(h, hd, "movgc_pin");
+    if (i == UINT32_MAX)
+        return NULL;
+    struct handles *t = &h->handles;
+    if (t->pins[i] == PIN_MAX) {
+        mg_error(h, MOVGC_E_MISUSE, "movgc_pin: pin count overflow");
+        return NULL;
+    }
+    void *obj = h->pub.handles_[i].obj_;
+    if (!obj)
+        return NULL;
+    if (mg_is_young(h, obj)) {
+        mg_heap_minor(h, true);  /* moves it out of the nursery if it can */
+        obj = h->pub.handles_[i].obj_;
+        if (!obj)
+            return NULL;  /* a weak handle whose object died */
+        if (mg_is_young(h, obj)) {
+            mg_error(h, MOVGC_E_NOMEM,
+                     "movgc_pin: no old-space room to move the object to");
+            return NULL;
+        }
+    }
+    if (t->pins[i]++ == 0)
+        t->npinned++;
+    return obj;
+}
+
+void movgc_unpin(movgc_heap *h, movgc_handle hd) {
+    uint32_t i = lookup(h, hd, "movgc_unpin");
+    if (i == UINT32_MAX)
+        return;
+    struct handles *t = &h->handles;
+    if (t->pins[i] == 0) {
+        mg_error(h, MOVGC_E_MISUSE, "movgc_unpin without movgc_pin");
+        return;
+    }
+    if (--t->pins[i] == 0)
+        t->npinned--;
+}
+
+void mg_handles_visit(movgc_heap *h, bool weak, mg_slot_fn *fn, void *ctx) {
+    const uint8_t want = weak ? KIND_WEAK : KIND_STRONG;
+    for (uint32_t i = 0; i < h->pub.nhandles_; i++)
+        if (h->handles.kind[i] == want && h->pub.handles_[i].obj_)
+            fn(h, &h->pub.handles_[i].obj_, ctx);
+}
+
+void mg_handles_each_pinned(movgc_heap *h,
+                            void (*fn)(movgc_heap *h, void *obj, void *ctx),
+                            void *ctx) {
+    struct handles *t = &h->handles;
+    if (t->npinned == 0)
+        return;
+    for (uint32_t i = 0; i < h->pub.nhandles_; i++)
+        if (t->pins[i] && h->pub.handles_[i].obj_)
+            fn(h, h->pub.handles_[i].obj_, ctx);
+}

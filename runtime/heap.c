@@ -1,0 +1,272 @@
+/* heap.c -- the heap's life, the allocation slow path, and the collection
+ * policy: when a minor collection is not enough, when to collect the old
+ * space, and how the heap limit turns into MOVGC_E_NOMEM.
+ * [heap.retry] an allocation that fails is retried once after a full
+ *   collection before NULL is returned. */
+#include "heap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "compact.h"
+#include "env.h"
+#include "error.h"
+#include "verify.h"
+#include "vm.h"
+
+#define MIN_SEMI ((size_t)64 << 10)
+#define MIN_FULL_THRESHOLD ((size_t)4 << 20)
+#define DEFAULT_RESERVE ((size_t)16 << 30)
+#define STRESS_FULL_EVERY 64u
+
+uint64_t mg_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ========================================================== heap's life */
+
+/* The semispace size the limit leaves room for: the nursery may take at
+ * most a quarter of the limit, so the old space keeps room to promote. */
+static size_t semi_for(const movgc_config *c) {
+    size_t semi = c->nursery_bytes;
+    if (c->heap_limit && semi > c->heap_limit / 8)
+        semi = c->heap_limit / 8;
+    return semi < MIN_SEMI ? MIN_SEMI : semi;
+}
+
+movgc_heap *movgc_heap_new(const movgc_config *cfg) {
+    struct settings s;
+    if (!mg_env_settings(cfg, &s))
+        return NULL;
+    if (s.cfg.heap_limit && s.cfg.heap_limit < 8 * MIN_SEMI) {
+        mg_error_cfg(cfg, MOVGC_E_CONFIG,
+                     "heap_limit %zu is below the smallest heap (%zu bytes)",
+                     s.cfg.heap_limit, 8 * MIN_SEMI);
+        return NULL;
+    }
+    movgc_heap *h = calloc(1, sizeof *h);
+    if (!h) {
+        mg_error_cfg(cfg, MOVGC_E_NOMEM, "no memory for the heap");
+        return NULL;
+    }
+    h->cfg = s.cfg;
+    mg_los_init(&h->los);
+    size_t reserve = h->cfg.heap_limit ? h->cfg.heap_limit : DEFAULT_RESERVE;
+    if (!mg_roots_init(h) || !mg_nursery_init(h, semi_for(&h->cfg), s.promote_age) ||
+        !mg_old_init(h, reserve)) {
+        mg_error(h, MOVGC_E_NOMEM, "the OS refused the heap's initial memory");
+        movgc_heap_free(h);
+        return NULL;
+    }
+    h->ids.salt = (uint64_t)(uintptr_t)h * 0x9e3779b97f4a7c15ULL;
+    h->full_threshold = MIN_FULL_THRESHOLD;
+    if (h->cfg.flags & MOVGC_VERIFY) {
+        h->pub.checked_ = 1;
+        movgc_checked_ = 1;
+    }
+    mg_nursery_refill(h, 0);
+    return h;
+}
+
+void movgc_heap_free(movgc_heap *h) {
+    if (!h)
+        return;
+    mg_los_free(h);
+    mg_old_free(h);
+    mg_nursery_free(h);
+    mg_roots_free(h);
+    mg_handles_free(h);
+    mg_remset_free(h);
+    mg_final_free(h);
+    mg_identity_free(h);
+    free(h);
+}
+
+/* ============================================================ collection */
+
+size_t mg_heap_old_bytes(const movgc_heap *h) {
+    return mg_old_used(h) + h->los.bytes;
+}
+
+static void begin(movgc_heap *h, const char *kind) {
+    h->collecting = true;
+    if (h->cfg.flags & MOVGC_VERIFY) {
+        char when[32];
+        snprintf(when, sizeof when, "before %s", kind);
+        mg_verify(h, when);
+    }
+}
+
+static void end(movgc_heap *h, const char *kind, uint64_t t0, size_t before,
+                uint64_t moved0) {
+    uint64_t pause = mg_now_ns() - t0;
+    h->stats.total_pause_ns += pause;
+    if (pause > h->stats.max_pause_ns)
+        h->stats.max_pause_ns = pause;
+    h->stats.heap_bytes = h->held;
+    if (h->cfg.flags & MOVGC_VERIFY) {
+        char when[32];
+        snprintf(when, sizeof when, "after %s", kind);
+        mg_verify(h, when);
+    }
+    if (h->cfg.flags & MOVGC_VERBOSE) {
+        uint64_t moved = h->stats.bytes_promoted + h->stats.bytes_compacted - moved0;
+        fprintf(stderr,
+                "movgc: %s %.3f ms, heap %zuK -> %zuK, old+large %zuK, moved %lluK\n",
+                kind, (double)pause / 1e6, before >> 10, h->held >> 10,
+                mg_heap_old_bytes(h) >> 10, (unsigned long long)(moved >> 10));
+    }
+    h->collecting = false;
+}
+
+static uint64_t moved_so_far(const movgc_heap *h) {
+    return h->stats.bytes_promoted + h->stats.bytes_compacted;
+}
+
+/* Evacuate the nursery only. */
+void mg_heap_minor(movgc_heap *h, bool tenure_all) {
+    uint64_t t0 = mg_now_ns(), m0 = moved_so_far(h);
+    size_t before = h->held;
+    begin(h, "minor");
+    mg_nursery_collect(h, tenure_all);
+    h->stats.minor_collections++;
+    end(h, "minor", t0, before, m0);
+}
+
+/* Mark and compact everything, then move the nursery's survivors out. */
+void mg_heap_full(movgc_heap *h) {
+    uint64_t t0 = mg_now_ns(), m0 = moved_so_far(h);
+    size_t before = h->held;
+    begin(h, "full");
+    mg_nursery_count(h);
+    size_t live = mg_compact_collect(h);
+    mg_nursery_collect(h, true);
+    h->stats.live_bytes = live;
+    h->stats.full_collections++;
+    /* Next full collection when old + large data passes live * growth;
+     * the free tail beyond a little slack goes back to the OS now. */
+    size_t old = mg_heap_old_bytes(h);
+    double target = (double)old * h->cfg.growth;
+    h->full_threshold = target > (double)MIN_FULL_THRESHOLD ? (size_t)target
+                                                             : MIN_FULL_THRESHOLD;
+    mg_old_trim(h, old / 8);
+    end(h, "full", t0, before, m0);
+}
+
+/* A minor collection, and a full one if the old space passed its target. */
+static void collect_for_allocation(movgc_heap *h) {
+    mg_heap_minor(h, false);
+    if (mg_heap_old_bytes(h) > h->full_threshold)
+        mg_heap_full(h);
+}
+
+void movgc_collect(movgc_heap *h, int kind) {
+    if (kind != MOVGC_MINOR && kind != MOVGC_FULL) {
+        mg_error(h, MOVGC_E_MISUSE, "movgc_collect: kind %d is not MOVGC_MINOR or MOVGC_FULL",
+                 kind);
+        return;
+    }
+    if (h->collecting) {
+        mg_error(h, MOVGC_E_MISUSE, "movgc_collect called during a collection");
+        return;
+    }
+    if (kind == MOVGC_MINOR)
+        mg_heap_minor(h, false);
+    else
+        mg_heap_full(h);
+    mg_final_run(h);
+}
+
+/* ============================================================ allocation */
+
+/* Header and sizes for an object placed at raw (header word). */
+static void *init_object(char *raw, unsigned tag, size_t nrefs, size_t nbytes) {
+    *(uint64_t *)(void *)raw = mg_hdr_make(tag, nrefs, nbytes);
+    return raw + MG_WORD;
+}
+
+static void *alloc_large(movgc_heap *h, unsigned tag, size_t nrefs, size_t nbytes) {
+    if (mg_heap_old_bytes(h) > h->full_threshold)
+        mg_heap_full(h);
+    void *obj = mg_los_alloc(h, tag, nrefs, nbytes);
+    if (!obj) {  /* [heap.retry] */
+        mg_heap_full(h);
+        obj = mg_los_alloc(h, tag, nrefs, nbytes);
+    }
+    if (obj)
+        h->stats.bytes_allocated += mg_size_of(nrefs, nbytes);
+    return obj;
+}
+
+static void *alloc_young(movgc_heap *h, unsigned tag, size_t nrefs, size_t nbytes,
+                         size_t size) {
+    if (!mg_nursery_refill(h, size)) {
+        collect_for_allocation(h);
+        if (!mg_nursery_refill(h, size)) {  /* [heap.retry] */
+            mg_heap_full(h);
+            if (!mg_nursery_refill(h, size))
+                return NULL;
+        }
+    }
+    char *raw = h->pub.alloc_ptr_;
+    h->pub.alloc_ptr_ += size;
+    if (h->cfg.flags & MOVGC_STRESS)
+        h->pub.alloc_limit_ = h->pub.alloc_ptr_;
+    return init_object(raw, tag, nrefs, nbytes);
+}
+
+static void stress(movgc_heap *h) {
+    if (++h->stress_tick % STRESS_FULL_EVERY == 0)
+        mg_heap_full(h);
+    else
+        mg_heap_minor(h, false);
+}
+
+void *movgc_alloc_(movgc_heap *h, unsigned tag, size_t nrefs, size_t nbytes) {
+    if (tag > 0xFFFFu) {
+        mg_error(h, MOVGC_E_MISUSE, "movgc_alloc: tag %u is above 65535", tag);
+        return NULL;
+    }
+    if (h->collecting) {
+        mg_error(h, MOVGC_E_MISUSE, "movgc_alloc called during a collection");
+        return NULL;
+    }
+    if (nrefs > (SIZE_MAX / 2 - nbytes) / MG_WORD || nbytes > SIZE_MAX / 2) {
+        mg_error(h, MOVGC_E_NOMEM, "movgc_alloc: %zu slots and %zu bytes overflow",
+                 nrefs, nbytes);
+        return NULL;
+    }
+    mg_nursery_count(h);
+    if (h->cfg.flags & MOVGC_STRESS)
+        stress(h);
+    size_t size = mg_size_of(nrefs, nbytes);
+    void *obj;
+    if (size >= MG_LARGE_MIN || size > h->nursery.semi / 4)
+        obj = alloc_large(h, tag, nrefs, nbytes);
+    else
+        obj = alloc_young(h, tag, nrefs, nbytes, size);
+    if (!obj)
+        mg_error(h, MOVGC_E_NOMEM,
+                 "movgc_alloc: %zu slots and %zu bytes do not fit under the heap limit",
+                 nrefs, nbytes);
+    if (h->finals.pending.n) {  /* a finalizer may collect: keep obj rooted */
+        movgc_push_root(h, &obj);
+        mg_final_run(h);
+        movgc_pop_roots(h, 1);
+    }
+    return obj;
+}
+
+/* ================================================================= stats */
+
+void movgc_get_stats(movgc_heap *h, movgc_stats *out, size_t size) {
+    mg_nursery_count(h);
+    h->stats.heap_bytes = h->held;
+    if (size > sizeof h->stats)
+        size = sizeof h->stats;
+    memcpy(out, &h->stats, size);
+}

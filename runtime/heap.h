@@ -1,0 +1,68 @@
+/* heap.h -- the heap: what every collector module shares.
+ * Invariants:
+ * [heap.pub] 'pub' is the first member: movgc.h's inline paths cast the heap
+ *   to struct movgc_heap_pub_.
+ * [heap.held] 'held' counts every byte taken from the OS for objects (both
+ *   semispaces, committed old space, large-object mappings) and never passes
+ *   cfg.heap_limit when that is set. */
+#ifndef MG_HEAP_H
+#define MG_HEAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "barrier.h"
+#include "finalize.h"
+#include "handles.h"
+#include "identity.h"
+#include "largeobj.h"
+#include "movgc.h"
+#include "nursery.h"
+#include "object.h"
+#include "oldspace.h"
+#include "roots.h"
+
+struct movgc_heap {
+    struct movgc_heap_pub_ pub;  /* [heap.pub] */
+    movgc_config cfg;            /* settings in force (env applied) */
+    struct nursery nursery;
+    struct oldspace old;
+    struct los los;
+    struct globals globals;
+    struct handles handles;
+    struct remset remset;
+    struct finalizers finals;
+    struct identity ids;
+    movgc_stats stats;
+    size_t held;                 /* [heap.held] bytes from the OS */
+    size_t full_threshold;       /* old + large bytes that start a full GC */
+    unsigned stress_tick;        /* allocations since the last stress full GC */
+    int last_error;
+    bool collecting;             /* inside a collection */
+};
+
+/* May the heap take bytes more from the OS under the limit? */
+static inline bool mg_heap_may_take(const movgc_heap *h, size_t bytes) {
+    return h->cfg.heap_limit == 0 || (bytes <= h->cfg.heap_limit &&
+                                      h->held <= h->cfg.heap_limit - bytes);
+}
+
+static inline bool mg_is_young(const movgc_heap *h, const void *p) {
+    return (uintptr_t)p - h->pub.young_lo_ < h->pub.young_size_;
+}
+
+static inline bool mg_is_old(const movgc_heap *h, const void *p) {
+    return (uintptr_t)((const char *)p - h->old.base) <
+           (uintptr_t)(h->old.end - h->old.base);
+}
+
+/* Collection entry points used across modules (heap.c). */
+void mg_heap_minor(movgc_heap *h, bool tenure_all);
+void mg_heap_full(movgc_heap *h);
+
+/* Bytes of old and large objects now, as compared with full_threshold. */
+size_t mg_heap_old_bytes(const movgc_heap *h);
+
+uint64_t mg_now_ns(void);
+
+#endif

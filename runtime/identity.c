@@ -1,0 +1,115 @@
+/* identity.c -- movgc_identity_hash.  An object that was never hashed costs
+ * nothing.  The first call derives the hash from the object's address at
+ * that moment (mixed with a per-heap salt) and records it in a side table
+ * keyed by address; the collectors rekey the entries of objects they move.
+ * Keeping the hash out of the object keeps the header at 8 bytes and lets
+ * compaction slide objects without growing them.
+ * [identity.flag] HDR_HASHED is set exactly on the keys of 'young'/'old',
+ *   and a key is in 'young' iff it is in the nursery. */
+#include "identity.h"
+
+#include <stdlib.h>
+
+#include "error.h"
+#include "heap.h"
+
+static uint64_t mix(uint64_t x) {
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+static struct identry *slot_for(struct idtab *t, const void *key) {
+    size_t mask = t->cap - 1;
+    for (size_t i = (size_t)mix((uint64_t)(uintptr_t)key) & mask;; i = (i + 1) & mask)
+        if (t->e[i].key == key || t->e[i].key == NULL)
+            return &t->e[i];
+}
+
+static bool reserve(struct idtab *t, size_t n) {
+    if ((n + 1) * 2 <= t->cap)
+        return true;
+    size_t cap = t->cap ? t->cap : 64;
+    while ((n + 1) * 2 > cap)
+        cap *= 2;
+    struct identry *old = t->e;
+    size_t oldcap = t->cap;
+    t->e = calloc(cap, sizeof *t->e);
+    if (!t->e) {
+        t->e = old;
+        return false;
+    }
+    t->cap = cap;
+    for (size_t i = 0; i < oldcap; i++)
+        if (old[i].key)
+            *slot_for(t, old[i].key) = old[i];
+    free(old);
+    return true;
+}
+
+static void insert(movgc_heap *h, struct idtab *t, void *key, uint64_t hash) {
+    if (!reserve(t, t->n + 1)) {
+        mg_error(h, MOVGC_E_CORRUPT, "identity hash table cannot grow");
+        abort();
+    }
+    struct identry *e = slot_for(t, key);
+    if (!e->key)
+        t->n++;
+    e->key = key;
+    e->hash = hash;
+}
+
+void mg_identity_free(movgc_heap *h) {
+    free(h->ids.young.e);
+    free(h->ids.old.e);
+}
+
+uint64_t movgc_identity_hash(movgc_heap *h, void *obj) {
+    if (!obj || !mg_is_heap_object(h, obj)) {
+        mg_error(h, MOVGC_E_MISUSE,
+                 "movgc_identity_hash: %p is not an object of this heap", obj);
+        return 0;
+    }
+    struct idtab *t = mg_is_young(h, obj) ? &h->ids.young : &h->ids.old;
+    if (*mg_hdr(obj) & HDR_HASHED)
+        return slot_for(t, obj)->hash;
+    uint64_t hash = mix((uint64_t)(uintptr_t)obj ^ h->ids.salt);
+    insert(h, t, obj, hash);
+    *mg_hdr(obj) |= HDR_HASHED;
+    return hash;
+}
+
+/* Rebuild 'from' through fwd; entries landing outside the nursery go to
+ * 'old' when 'young_src'. */
+static void rekey(movgc_heap *h, struct idtab *from, bool young_src,
+                  void *(*fwd)(void *obj, void *ctx), void *ctx) {
+    struct idtab rebuilt = {0};
+    struct identry *e = from->e;
+    size_t cap = from->cap;
+    for (size_t i = 0; i < cap; i++) {
+        if (!e[i].key)
+            continue;
+        void *now = fwd(e[i].key, ctx);
+        if (!now)
+            continue;
+        if (young_src && !mg_is_young(h, now))
+            insert(h, &h->ids.old, now, e[i].hash);
+        else
+            insert(h, &rebuilt, now, e[i].hash);
+    }
+    free(e);
+    *from = rebuilt;
+}
+
+void mg_identity_young(movgc_heap *h, void *(*fwd)(void *obj, void *ctx), void *ctx) {
+    if (h->ids.young.n)
+        rekey(h, &h->ids.young, true, fwd, ctx);
+}
+
+void mg_identity_old(movgc_heap *h, void *(*fwd)(void *obj, void *ctx), void *ctx) {
+    if (h->ids.old.n)
+        rekey(h, &h->ids.old, false, fwd, ctx);
+}

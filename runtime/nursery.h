@@ -1,0 +1,34 @@
+/* nursery.h -- the semispace nursery: bump allocation, Cheney copying. */
+#ifndef MG_NURSERY_H
+#define MG_NURSERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "movgc.h"
+
+struct nursery {
+    char *base;      /* mapping of both semispaces, 2 * semi bytes */
+    size_t semi;     /* bytes in one semispace */
+    char *from;      /* the semispace allocated into */
+    char *to;        /* the other one: empty between collections */
+    char *zeroed;    /* bytes from alloc_ptr_ up to here are zero */
+    char *counted;   /* bytes below this are in stats.bytes_allocated */
+    unsigned promote_age; /* survive this many minor GCs to be promoted */
+};
+
+bool mg_nursery_init(movgc_heap *h, size_t semi, unsigned promote_age);
+void mg_nursery_free(movgc_heap *h);
+/* Make size bytes at alloc_ptr_ usable (zeroed); false when the semispace
+ * is full.  In stress mode alloc_limit_ stays at alloc_ptr_. */
+bool mg_nursery_refill(movgc_heap *h, size_t size);
+/* Add the bytes bump-allocated since the last call to bytes_allocated. */
+void mg_nursery_count(movgc_heap *h);
+/* Minor collection: copy every nursery object reachable from the roots, the
+ * handles and the remembered set; objects old enough (all of them when
+ * tenure_all) go to the old space, where there is room. */
+void mg_nursery_collect(movgc_heap *h, bool tenure_all);
+/* Is obj a live object of the allocation semispace? (verification) */
+bool mg_nursery_holds(const movgc_heap *h, const void *obj);
+
+#endif

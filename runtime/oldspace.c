@@ -1,0 +1,150 @@
+/* oldspace.c -- the old space: one reserved range, committed from the bottom
+ * as it grows, filled by bump allocation: first into the gaps the last
+ * compaction left before pinned objects, then at the top.
+ * [old.walk] [base, top) is a sequence of objects and fillers, except for
+ *   [ptr, limit) while in_gap, which mg_old_seal fills.
+ * [old.tail] when !in_gap: ptr == top and limit == end. */
+#include "oldspace.h"
+
+#include <stdlib.h>
+
+#include "heap.h"
+#include "vm.h"
+
+#define GROW_MIN ((size_t)1 << 20)
+
+bool mg_old_init(movgc_heap *h, size_t reserve) {
+    struct oldspace *o = &h->old;
+    size_t page = mg_vm_page();
+    reserve = (reserve + page - 1) & ~(page - 1);
+    o->base = mg_vm_reserve(reserve);
+    if (!o->base)
+        return false;
+    o->reserved = reserve;
+    o->end = o->top = o->ptr = o->limit = o->base;
+    return true;
+}
+
+void mg_old_free(movgc_heap *h) {
+    struct oldspace *o = &h->old;
+    if (o->base)
+        mg_vm_unmap(o->base, o->reserved);
+    free(o->gaps);
+}
+
+/* Commit more so that at least need bytes lie free above top. */
+static bool grow(movgc_heap *h, size_t need) {
+    struct oldspace *o = &h->old;
+    size_t page = mg_vm_page();
+    size_t want = need > GROW_MIN ? need : GROW_MIN;
+    size_t used = (size_t)(o->end - o->base);
+    if (want < used / 8)
+        want = used / 8;  /* fewer, larger steps as the heap grows */
+    want = (want + page - 1) & ~(page - 1);
+    size_t room = o->reserved - used;
+    size_t min = (need + page - 1) & ~(page - 1);
+    if (min > room)
+        return false;
+    if (want > room)
+        want = room;
+    if (!mg_heap_may_take(h, want))
+        want = min;
+    if (!mg_heap_may_take(h, want) || !mg_vm_commit(o->end, want))
+        return false;
+    o->end += want;
+    h->held += want;
+    return true;
+}
+
+void mg_old_seal(movgc_heap *h) {
+    struct oldspace *o = &h->old;
+    if (o->in_gap && o->ptr < o->limit) {
+        mg_fill(o->ptr, (size_t)(o->limit - o->ptr));
+        o->gap_bytes -= (size_t)(o->limit - o->ptr);
+        o->ptr = o->limit;
+    }
+}
+
+/* Move the bump range to the next gap that can take size, else the tail. */
+static void next_range(movgc_heap *h, size_t size) {
+    struct oldspace *o = &h->old;
+    mg_old_seal(h);
+    while (o->next_gap < o->ngaps) {
+        struct gap *g = &o->gaps[o->next_gap++];
+        if ((size_t)(g->hi - g->lo) >= size) {
+            o->ptr = g->lo;
+            o->limit = g->hi;
+            o->in_gap = true;
+            return;
+        }
+        o->gap_bytes -= (size_t)(g->hi - g->lo);  /* too small: left as filler */
+    }
+    o->in_gap = false;
+    o->ptr = o->top;
+    o->limit = o->end;
+}
+
+char *mg_old_alloc(movgc_heap *h, size_t size) {
+    struct oldspace *o = &h->old;
+    if ((size_t)(o->limit - o->ptr) < size) {
+        if (o->in_gap || o->next_gap < o->ngaps)
+            next_range(h, size);
+        if ((size_t)(o->limit - o->ptr) < size) {
+            if (o->in_gap)
+                return NULL;  /* unreachable: next_range ends in the tail */
+            if (!grow(h, size - (size_t)(o->limit - o->ptr)))
+                return NULL;
+            o->limit = o->end;
+        }
+    }
+    char *p = o->ptr;
+    o->ptr += size;
+    if (o->in_gap)
+        o->gap_bytes -= size;
+    else
+        o->top = o->ptr;
+    return p;
+}
+
+size_t mg_old_used(const movgc_heap *h) {
+    const struct oldspace *o = &h->old;
+    return (size_t)(o->top - o->base) - o->gap_bytes;
+}
+
+void mg_old_trim(movgc_heap *h, size_t slack) {
+    struct oldspace *o = &h->old;
+    size_t page = mg_vm_page();
+    uintptr_t keep = ((uintptr_t)o->top + slack + page - 1) & ~(uintptr_t)(page - 1);
+    char *keep_end = (char *)keep;
+    if (keep_end > o->base + o->reserved)
+        keep_end = o->base + o->reserved;
+    if (keep_end >= o->end)
+        return;
+    size_t bytes = (size_t)(o->end - keep_end);
+    mg_vm_decommit(keep_end, bytes);
+    o->end = keep_end;
+    h->held -= bytes;
+    if (!o->in_gap)
+        o->limit = o->end;
+}
+
+void mg_old_reset(movgc_heap *h, char *top, struct gap *gaps, size_t ngaps) {
+    struct oldspace *o = &h->old;
+    free(o->gaps);
+    o->gaps = gaps;
+    o->ngaps = ngaps;
+    o->next_gap = 0;
+    o->gap_bytes = 0;
+    for (size_t i = 0; i < ngaps; i++)
+        o->gap_bytes += (size_t)(gaps[i].hi - gaps[i].lo);
+    o->top = top;
+    o->in_gap = false;
+    o->ptr = top;
+    o->limit = o->end;
+    if (ngaps > 0) {  /* reuse the gaps before growing the top */
+        o->ptr = gaps[0].lo;
+        o->limit = gaps[0].hi;
+        o->in_gap = true;
+        o->next_gap = 1;
+    }
+}

@@ -1,0 +1,40 @@
+/* oldspace.h -- the old space: bump allocation into compacted memory. */
+#ifndef MG_OLDSPACE_H
+#define MG_OLDSPACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "movgc.h"
+
+struct gap {
+    char *lo, *hi;  /* free bytes left before a pinned object */
+};
+
+struct oldspace {
+    char *base;       /* start of the reservation */
+    size_t reserved;  /* bytes reserved */
+    char *end;        /* [base, end) is committed */
+    char *top;        /* [base, top) holds objects and fillers back to back */
+    char *ptr, *limit;/* current bump range: a gap below top, or [top, end) */
+    bool in_gap;      /* the bump range is a gap, not the tail */
+    struct gap *gaps; /* gaps left by the last compaction, address order */
+    size_t ngaps, next_gap;
+    size_t gap_bytes; /* free bytes in gaps not yet reused */
+};
+
+bool mg_old_init(movgc_heap *h, size_t reserve);
+void mg_old_free(movgc_heap *h);
+/* size bytes (header included) of old space, or NULL when the limit or the
+ * OS refuses: nothing is reported, the caller decides. */
+char *mg_old_alloc(movgc_heap *h, size_t size);
+/* Make [base, top) walkable: fill the unused rest of a gap being used. */
+void mg_old_seal(movgc_heap *h);
+/* Bytes of old space in use (objects, fillers between them excluded). */
+size_t mg_old_used(const movgc_heap *h);
+/* Commit or release so that [base, end) covers want bytes plus slack. */
+void mg_old_trim(movgc_heap *h, size_t slack);
+/* After a compaction: the new top and the gaps (ownership passes). */
+void mg_old_reset(movgc_heap *h, char *top, struct gap *gaps, size_t ngaps);
+
+#endif

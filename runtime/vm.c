@@ -1,0 +1,60 @@
+/* vm.c -- mmap, mprotect and madvise for the collector, with fault injection.
+ * Failures of reserve/commit/map are reported to the caller, which turns them
+ * into MOVGC_E_NOMEM; decommit and unmap cannot fail in a way we can use. */
+#include "vm.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+static unsigned long fail_countdown;  /* 0: off; 1: the next call fails */
+
+void mg_vm_fail_nth(unsigned long n) { fail_countdown = n; }
+
+/* true when fault injection says this mapping call must fail */
+static bool injected_failure(void) {
+    if (fail_countdown == 0)
+        return false;
+    return --fail_countdown == 0;
+}
+
+size_t mg_vm_page(void) {
+    static size_t page;
+    if (page == 0)
+        page = (size_t)sysconf(_SC_PAGESIZE);
+    return page;
+}
+
+void *mg_vm_reserve(size_t bytes) {
+    if (injected_failure())
+        return NULL;
+    void *p = mmap(NULL, bytes, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+bool mg_vm_commit(void *addr, size_t bytes) {
+    if (injected_failure())
+        return false;
+    return mprotect(addr, bytes, PROT_READ | PROT_WRITE) == 0;
+}
+
+void mg_vm_decommit(void *addr, size_t bytes) {
+    /* Replacing the range drops its pages at once and leaves it PROT_NONE,
+     * so a stale pointer into released memory faults instead of reading. */
+    mmap(addr, bytes, PROT_NONE,
+         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+}
+
+void mg_vm_discard(void *addr, size_t bytes) {
+    madvise(addr, bytes, MADV_DONTNEED);
+}
+
+void *mg_vm_map(size_t bytes) {
+    if (injected_failure())
+        return NULL;
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void mg_vm_unmap(void *addr, size_t bytes) { munmap(addr, bytes); }

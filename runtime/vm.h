@@ -1,0 +1,26 @@
+/* vm.h -- the collector's only door to the OS's virtual memory.
+ * Every mapping call goes through here so tests can make the Nth one fail. */
+#ifndef MG_VM_H
+#define MG_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+size_t mg_vm_page(void);
+/* Reserve address space, inaccessible and uncommitted.  NULL on failure. */
+void *mg_vm_reserve(size_t bytes);
+/* Make part of a reservation usable (zero-filled).  false on failure. */
+bool mg_vm_commit(void *addr, size_t bytes);
+/* Give the pages back to the OS and make them inaccessible again. */
+void mg_vm_decommit(void *addr, size_t bytes);
+/* Give the pages back but keep them usable (they read as zero next time). */
+void mg_vm_discard(void *addr, size_t bytes);
+/* A fresh read-write zeroed mapping.  NULL on failure. */
+void *mg_vm_map(size_t bytes);
+void mg_vm_unmap(void *addr, size_t bytes);
+
+/* Test hook: the nth mapping call from now fails (0: none fail).
+ * Declared for the tests in movgc_testing.h. */
+void mg_vm_fail_nth(unsigned long n);
+
+#endif
