@@ -6,7 +6,7 @@
 #include "bk.h"
 #include "doc.h"
 
-#define MAX_DEPTH 4
+int doc_max_depth = 4;
 
 struct gen {
     bench_rng *rng;
@@ -76,7 +76,7 @@ static void *gen_container(struct gen *g, int depth, int is_obj) {
 
 static void *gen_value(struct gen *g, int depth) {
     unsigned r = (unsigned)bench_below(g->rng, 100);
-    unsigned pc = depth >= MAX_DEPTH ? 0 : depth < 2 ? 45 : 25;  /* % containers */
+    unsigned pc = depth >= doc_max_depth ? 0 : depth < 2 ? 45 : 25;  /* % containers */
     if (r < pc)
         return gen_container(g, depth, r < pc / 2);
     if (r < pc + (100 - pc) / 2)

@@ -17,6 +17,10 @@ enum { T_OBJ = 1, T_ARR, T_STR, T_NUM, T_DOC, T_BODY, T_TABLE };
  * May collect; the result is unrooted. */
 void *doc_parse(bench_rng *rng);
 
+/* Deepest nesting of containers (default 4); small values make small
+ * documents, for smoke tests. */
+extern int doc_max_depth;
+
 /* Bytes of the document in the object model (bk_objsize), envelope
  * included: the live data it accounts for. */
 size_t doc_bytes(void *env);

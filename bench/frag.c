@@ -10,18 +10,20 @@
 #include <unistd.h>
 #include "bk.h"
 #include "bench.h"
+#include "doc.h"
 #include "server.h"
 
 static bench_param params[] = {
     /*  name       tiny   small   demo    full */
-    {"inflight", {4,     200,    300,    600}, 0},
-    {"cache",    {12,    1500,   2500,   5000}, 0},
-    {"burst",    {8,     8,      8,      8}, 0},
-    {"warm",     {40,    10000,  15000,  30000}, 0},
-    {"hold",     {20,    4000,   6000,   12000}, 0},
-    {"steady",   {100,   30000,  50000,  100000}, 0},
+    {"inflight", {2,     200,    300,    600}, 0},
+    {"cache",    {4,     1500,   2500,   5000}, 0},
+    {"burst",    {4,     8,      8,      8}, 0},
+    {"warm",     {10,    10000,  15000,  30000}, 0},
+    {"hold",     {5,     4000,   6000,   12000}, 0},
+    {"steady",   {30,    30000,  50000,  100000}, 0},
     {"pcache",   {25,    25,     25,     25}, 0},
-    {"sample",   {5,     250,    250,    500}, 0},
+    {"sample",   {2,     250,    250,    500}, 0},
+    {"depth",    {2,     4,      4,      4}, 0},
     {"idlegc",   {0,     0,      0,      0}, 0},
     {"seed",     {1,     1,      1,      1}, 0},
     {NULL, {0, 0, 0, 0}, 0},
@@ -92,6 +94,7 @@ int main(int argc, char **argv) {
     size_t b = (size_t)bench_get(params, "burst");
     long every = bench_get(params, "sample");
     page = sysconf(_SC_PAGESIZE);
+    doc_max_depth = (int)bench_get(params, "depth");
     bk_init();
     t0 = bench_now_ns();
     server_init(&s, m0 * b, c0 * b, (unsigned)bench_get(params, "pcache"),

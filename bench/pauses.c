@@ -6,14 +6,16 @@
 #include <stdlib.h>
 #include "bk.h"
 #include "bench.h"
+#include "doc.h"
 #include "server.h"
 
 static bench_param params[] = {
     /*  name       tiny   small   demo    full */
-    {"inflight", {4,     300,    300,    600}, 0},
-    {"cache",    {12,    2500,   2500,   5000}, 0},
-    {"requests", {200,   60000,  60000,  200000}, 0},
+    {"inflight", {2,     300,    300,    600}, 0},
+    {"cache",    {4,     2500,   2500,   5000}, 0},
+    {"requests", {60,    60000,  60000,  200000}, 0},
     {"pcache",   {25,    25,     25,     25}, 0},
+    {"depth",    {2,     4,      4,      4}, 0},
     {NULL, {0, 0, 0, 0}, 0},
 };
 
@@ -56,6 +58,7 @@ int main(int argc, char **argv) {
     bench_args(argc, argv, params, NULL);
     size_t m0 = (size_t)bench_get(params, "inflight"), c0 = (size_t)bench_get(params, "cache");
     long n = bench_get(params, "requests");
+    doc_max_depth = (int)bench_get(params, "depth");
     bk_init();
     server_init(&s, m0, c0, (unsigned)bench_get(params, "pcache"), 7);
     for (long i = 0; i < n / 4; i++)          /* warm up: fill the cache */
