@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include "bk.h"
 #include "bench.h"
@@ -104,9 +105,13 @@ int bench_result(const char *workload, int ok, uint64_t checksum, double time_s,
     if (frozen_peak)
         cur = frozen_cur, peak = frozen_peak;
     bk_describe(facts, sizeof facts);
-    printf("RESULT workload=%s backend=%s ok=%d checksum=%016llx time_s=%.6f "
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                 (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    printf("RESULT workload=%s backend=%s ok=%d checksum=%016llx time_s=%.6f cpu_s=%.6f "
            "peak_rss=%zu final_rss=%zu live_final=%zu live_peak=%zu %s %s\n",
-           workload, bk_backend(), ok, (unsigned long long)checksum, time_s,
+           workload, bk_backend(), ok, (unsigned long long)checksum, time_s, cpu,
            peak, cur, live_final, live_peak, extra ? extra : "", facts);
     fflush(stdout);
     return ok ? 0 : 1;

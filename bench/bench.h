@@ -59,8 +59,10 @@ long bench_get(const bench_param *params, const char *name);
 void bench_rss_freeze(void);
 
 /* Print the one RESULT line bench/compare reads:
- *   RESULT workload=W backend=B ok=0|1 checksum=X time_s=T peak_rss=P
+ *   RESULT workload=W backend=B ok=0|1 checksum=X time_s=T cpu_s=C peak_rss=P
  *          final_rss=F live_final=L live_peak=LP <extra> <backend facts>
+ * time_s is the workload's own wall-clock measure; cpu_s the process's
+ * user + system time so far (steadier on a busy machine).
  * RSS is read at this call unless bench_rss_freeze was called.  Returns the exit status for main: 0 if ok. */
 int bench_result(const char *workload, int ok, uint64_t checksum, double time_s,
                  size_t live_final, size_t live_peak, const char *extra);
