@@ -31,6 +31,7 @@ static inline size_t bk_objsize(size_t nrefs, size_t nbytes) {
 typedef struct bk_pause {
     int full;          /* 1 full / major, 0 minor */
     uint64_t ns;       /* pause length */
+    uint64_t live;     /* full: live bytes it found (0 if unknown) */
 } bk_pause;
 
 #if defined(BK_MOVGC)

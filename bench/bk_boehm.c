@@ -28,7 +28,7 @@ static void on_event(GC_EventType ev) {
         started = now();
     else if (ev == GC_EVENT_END && started) {
         if (npauses < NPAUSE)
-            pauses[npauses++] = (bk_pause){1, now() - started};
+            pauses[npauses++] = (bk_pause){1, now() - started, 0};
         started = 0;
     }
 }

@@ -48,6 +48,7 @@ size_t bk_pauses_take(bk_pause *out, size_t max) {
     if (max) {
         out[0].full = s.full_collections != seen.full_collections;
         out[0].ns = s.total_pause_ns - seen.total_pause_ns;
+        out[0].live = out[0].full ? s.live_bytes : 0;
         n = 1;
     }
     seen = s;

@@ -7,6 +7,7 @@
 #include "doc.h"
 
 int doc_max_depth = 4;
+int doc_min_array = 0;
 
 struct gen {
     bench_rng *rng;
@@ -60,6 +61,8 @@ static void *gen_container(struct gen *g, int depth, int is_obj) {
     size_t n = is_obj ? 1 + bench_below(g->rng, 8)
                       : (bench_below(g->rng, 40) ? bench_below(g->rng, 12)
                                                  : 16 + bench_below(g->rng, 200));
+    if (!is_obj && n < (size_t)doc_min_array)
+        n = (size_t)doc_min_array;
     size_t nrefs = is_obj ? 2 * n : n;
     void *c = bk_alloc(is_obj ? T_OBJ : T_ARR, nrefs, 0);
     BK_ROOT(c);

@@ -21,6 +21,9 @@ void *doc_parse(bench_rng *rng);
  * documents, for smoke tests. */
 extern int doc_max_depth;
 
+/* Fewest elements of an array (default 0: empty arrays occur, as in JSON). */
+extern int doc_min_array;
+
 /* Bytes of the document in the object model (bk_objsize), envelope
  * included: the live data it accounts for. */
 size_t doc_bytes(void *env);

@@ -26,6 +26,7 @@ static bench_param params[] = {
     {"depth",    {2,     4,      4,      4}, 0},
     {"idlegc",   {0,     0,      0,      0}, 0},
     {"seed",     {1,     1,      1,      1}, 0},
+    {"minarray", {0,     0,      0,      0}, 0},
     {NULL, {0, 0, 0, 0}, 0},
 };
 
@@ -95,6 +96,7 @@ int main(int argc, char **argv) {
     long every = bench_get(params, "sample");
     page = sysconf(_SC_PAGESIZE);
     doc_max_depth = (int)bench_get(params, "depth");
+    doc_min_array = (int)bench_get(params, "minarray");
     bk_init();
     t0 = bench_now_ns();
     server_init(&s, m0 * b, c0 * b, (unsigned)bench_get(params, "pcache"),

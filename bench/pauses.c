@@ -16,6 +16,7 @@ static bench_param params[] = {
     {"requests", {60,    60000,  60000,  200000}, 0},
     {"pcache",   {25,    25,     25,     25}, 0},
     {"depth",    {2,     4,      4,      4}, 0},
+    {"minarray", {0,     0,      0,      0}, 0},
     {NULL, {0, 0, 0, 0}, 0},
 };
 
@@ -53,12 +54,13 @@ static int describe(char *out, size_t n, const char *name, struct dist *d) {
 
 int main(int argc, char **argv) {
     struct server s;
-    struct dist minor = {0}, full = {0}, req = {0};
+    struct dist minor = {0}, full = {0}, req = {0}, rate = {0};
     bk_pause p[64];
     bench_args(argc, argv, params, NULL);
     size_t m0 = (size_t)bench_get(params, "inflight"), c0 = (size_t)bench_get(params, "cache");
     long n = bench_get(params, "requests");
     doc_max_depth = (int)bench_get(params, "depth");
+    doc_min_array = (int)bench_get(params, "minarray");
     bk_init();
     server_init(&s, m0, c0, (unsigned)bench_get(params, "pcache"), 7);
     for (long i = 0; i < n / 4; i++)          /* warm up: fill the cache */
@@ -70,8 +72,11 @@ int main(int argc, char **argv) {
         server_request(&s);
         push(&req, bench_now_ns() - a);
         size_t k = bk_pauses_take(p, 64);
-        for (size_t j = 0; j < k; j++)
+        for (size_t j = 0; j < k; j++) {
             push(p[j].full ? &full : &minor, p[j].ns);
+            if (p[j].full && p[j].live && p[j].ns)   /* live bytes per second, in MiB/s */
+                push(&rate, (uint64_t)((double)p[j].live / ((double)p[j].ns / 1e9) / 1048576.0));
+        }
     }
     double secs = (double)(bench_now_ns() - t0) / 1e9;
     bench_rss_freeze();
@@ -79,9 +84,13 @@ int main(int argc, char **argv) {
     char extra[1024];
     int len = describe(extra, sizeof extra, "minor", &minor);
     len += describe(extra + len, sizeof extra - (size_t)len, "full", &full);
-    describe(extra + len, sizeof extra - (size_t)len, "request", &req);
+    len += describe(extra + len, sizeof extra - (size_t)len, "request", &req);
+    if (rate.n)
+        qsort(rate.v, rate.n, sizeof *rate.v, cmp);
+    snprintf(extra + len, sizeof extra - (size_t)len, "full_mib_per_s=%llu",
+             rate.n ? (unsigned long long)rate.v[rate.n / 2] : 0ull);
     server_finish(&s);
-    free(minor.v), free(full.v), free(req.v);
+    free(minor.v), free(full.v), free(req.v), free(rate.v);
     int rc = bench_result("pauses", s.ok, s.sum, secs, live_final, live_peak, extra);
     bk_fini();
     return rc;
