@@ -32,6 +32,8 @@ static void churn(movgc_heap *h, int n) {
 
 int main(void) {
     movgc_heap *h = movgc_heap_new(NULL);
+    if (!h)
+        return 1;
     void *list = NULL;
     MOVGC_FRAME(h);
     MOVGC_ROOT(h, list);

@@ -169,8 +169,32 @@ MOVGC_API void movgc_unpin(movgc_heap *h, movgc_handle hd);
  * Free it with movgc_handle_free.  Never collects. */
 MOVGC_API movgc_handle movgc_weak_new(movgc_heap *h, void *obj);
 
+/* An ephemeron: a handle holding key weakly and value strongly only while
+ * key is reachable other than through ephemeron values.  Chains (one
+ * ephemeron's value is another's key) and cycles through values are
+ * handled: nothing reachable only through values keeps its own key alive.
+ * When a collection finds key dead, the ephemeron drops both: get returns
+ * NULL and movgc_ephemeron_value NULL.  movgc_handle_get gives the key; free
+ * it with movgc_handle_free.  This is what a weak-keyed table is made of.
+ * Returns the null handle and reports MOVGC_E_NOMEM when the table cannot
+ * grow.  Never collects. */
+MOVGC_API movgc_handle movgc_ephemeron_new(movgc_heap *h, void *key, void *value);
+
+/* The value of ephemeron hd: NULL once its key died.  A stale id, or a
+ * handle that is not an ephemeron, reports MOVGC_E_STALE / MOVGC_E_MISUSE
+ * and returns NULL.  Never collects. */
+MOVGC_API void *movgc_ephemeron_value(movgc_heap *h, movgc_handle hd);
+
 /* Run fn(h, obj, ud) once, after a collection found obj unreachable, outside
- * the collector (fn may allocate).  fn NULL removes the finalizer.
+ * the collector (fn may allocate, but then obj must be rooted first like any
+ * pointer).  Setting a finalizer again replaces it; fn NULL removes it.
+ * Weak handles and ephemerons to obj are cleared before fn runs.  Objects
+ * obj references are kept until fn has run; if one of them has a finalizer
+ * too, it runs after obj's, in a later collection (so a cycle of objects
+ * with finalizers is never finalized).  Finalizers run in the order the
+ * collections found them, at the end of the movgc_alloc or movgc_collect
+ * call whose collection found them; movgc_heap_free runs none.
+ * obj must be an object of h (MOVGC_E_MISUSE otherwise).
  * Never collects. */
 MOVGC_API void movgc_set_finalizer(movgc_heap *h, void *obj,
                                    void (*fn)(movgc_heap *h, void *obj,

@@ -33,15 +33,6 @@ void mg_remset_add(movgc_heap *h, void *obj) {
 
 void mg_remset_free(movgc_heap *h) { free(h->remset.objs); }
 
-int mg_has_young_refs(movgc_heap *h, void *obj) {
-    size_t n = movgc_nrefs(obj);
-    void **slots = mg_slots(obj);
-    for (size_t i = 0; i < n; i++)
-        if (mg_is_young(h, slots[i]))
-            return 1;
-    return 0;
-}
-
 int mg_is_heap_object(movgc_heap *h, const void *p) {
     if ((uintptr_t)p & 7)
         return 0;

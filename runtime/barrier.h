@@ -14,8 +14,6 @@ struct remset {
 
 void mg_remset_add(movgc_heap *h, void *obj);
 void mg_remset_free(movgc_heap *h);
-/* Does obj (any object of h) hold a reference into the nursery? */
-int mg_has_young_refs(movgc_heap *h, void *obj);
 
 /* Is p the address of an object of h, as far as a cheap check can tell?
  * (young and old: within the used part and a sane header; large: a mapping

@@ -27,6 +27,14 @@
 #include "heap.h"
 #include "vm.h"
 
+/* The passes that count bits get a copy built for CPUs with popcnt, picked
+ * at load time; without it __builtin_popcountll is a library call. */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__)
+#define POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
+#else
+#define POPCNT_CLONES
+#endif
+
 struct bitmap {
     uint64_t *w;
     size_t nwords;  /* uint64 words */
@@ -89,54 +97,88 @@ static size_t old_word(const struct full *f, const void *p) {
 
 /* =============================================================== marking */
 
-static void push(struct full *f, void *obj) {
-    if (f->sp == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 4096;
-        void **s = realloc(f->stack, cap * sizeof *s);
-        if (!s) {
-            mg_error(f->h, MOVGC_E_CORRUPT, "full GC: no memory for the mark stack");
-            abort();
-        }
-        f->stack = s;
-        f->cap = cap;
+static void grow_stack(struct full *f) {
+    size_t cap = f->cap ? f->cap * 2 : 4096;
+    void **s = realloc(f->stack, cap * sizeof *s);
+    if (!s) {
+        mg_error(f->h, MOVGC_E_CORRUPT, "full GC: no memory for the mark stack");
+        abort();
     }
+    f->stack = s;
+    f->cap = cap;
+}
+
+static inline void push(struct full *f, void *obj) {
+    if (f->sp == f->cap)
+        grow_stack(f);
     f->stack[f->sp++] = obj;
 }
 
-/* Mark obj if it was not; push it to have its slots scanned. */
-static void mark(struct full *f, void *obj) {
-    movgc_heap *h = f->h;
-    if (mg_is_old(h, obj)) {
-        size_t w = old_word(f, mg_hdr(obj));
-        if (bit_get(&f->live, w) || (f->any_pinned && bit_get(&f->pinned, w)))
+/* Mark obj if it was not, and push it to be scanned.  Marking an old object
+ * sets only the bit of its header word and reads nothing of the object:
+ * the object is first touched when scanned, after a prefetch. */
+static inline void mark(struct full *f, void *obj) {
+    uintptr_t off = (uintptr_t)((char *)obj - f->base);
+    if (off < (uintptr_t)(f->top - f->base)) {
+        size_t w = (off >> 3) - 1;
+        uint64_t bit = (uint64_t)1 << (w & 63);
+        uint64_t *word = &f->live.w[w >> 6];
+        if ((*word & bit) || (f->any_pinned && bit_get(&f->pinned, w)))
             return;
-        size_t size = mg_obj_size(obj);
-        bits_set(&f->live, w, w + size / 8);
-        f->live_bytes += size;
-    } else if (mg_is_young(h, obj)) {
-        size_t w = (size_t)((char *)obj - h->nursery.from) >> 3;
+        *word |= bit;
+    } else if (mg_is_young(f->h, obj)) {
+        size_t w = (size_t)((char *)obj - f->h->nursery.from) >> 3;
         if (bit_get(&f->nmark, w))
             return;
         bit_set(&f->nmark, w);
-        f->live_bytes += mg_obj_size(obj);
     } else {
         struct large *l = mg_los_of(obj);
         if (l->marked)
             return;
         l->marked = 1;
-        f->live_bytes += l->map_bytes;
     }
     push(f, obj);
 }
 
+/* Account obj, complete its 'live' bits [compact.live], mark its slots. */
+static void scan(struct full *f, void *obj) {
+    uintptr_t off = (uintptr_t)((char *)obj - f->base);
+    uint64_t hdr = *mg_hdr(obj);
+    if (off < (uintptr_t)(f->top - f->base)) {
+        size_t w = (off >> 3) - 1, words = mg_hdr_size(hdr) / 8;
+        if (!(f->any_pinned && bit_get(&f->pinned, w))) {
+            bits_set(&f->live, w + 1, w + words);
+            f->live_bytes += words * 8;
+        }
+    } else if (mg_is_young(f->h, obj)) {
+        f->live_bytes += mg_hdr_size(hdr);
+    } else {
+        f->live_bytes += mg_los_of(obj)->map_bytes;
+    }
+    size_t n = movgc_nrefs(obj);
+    void **slots = mg_slots(obj);
+    for (size_t i = 0; i < n; i++)
+        if (slots[i])
+            mark(f, slots[i]);
+}
+
+/* Scan until the stack is empty.  Objects pass through a small FIFO on
+ * their way from the stack to scan(), prefetched as they enter it, so
+ * their headers and slots are in cache by the time they are read. */
 static void drain(struct full *f) {
-    while (f->sp > 0) {
-        void *obj = f->stack[--f->sp];
-        size_t n = movgc_nrefs(obj);
-        void **slots = mg_slots(obj);
-        for (size_t i = 0; i < n; i++)
-            if (slots[i])
-                mark(f, slots[i]);
+    enum { AHEAD = 8 };
+    void *ring[AHEAD];
+    unsigned head = 0, count = 0;
+    while (f->sp > 0 || count > 0) {
+        while (count < AHEAD && f->sp > 0) {
+            void *obj = f->stack[--f->sp];
+            __builtin_prefetch(mg_hdr(obj), 1);
+            ring[(head + count++) % AHEAD] = obj;
+        }
+        void *obj = ring[head];
+        head = (head + 1) % AHEAD;
+        count--;
+        scan(f, obj);
     }
 }
 
@@ -166,7 +208,7 @@ static void mark_pinned(movgc_heap *h, void *obj, void *ctx) {
 
 static bool is_marked(struct full *f, void *obj) {
     movgc_heap *h = f->h;
-    if (mg_is_old(h, obj)) {
+    if ((uintptr_t)((char *)obj - f->base) < (uintptr_t)(f->top - f->base)) {
         size_t w = old_word(f, mg_hdr(obj));
         return bit_get(&f->live, w) || (f->any_pinned && bit_get(&f->pinned, w));
     }
@@ -175,13 +217,7 @@ static bool is_marked(struct full *f, void *obj) {
     return mg_los_of(obj)->marked != 0;
 }
 
-static void clear_dead_weak(movgc_heap *h, void **slot, void *ctx) {
-    (void)h;
-    if (!is_marked(ctx, *slot))
-        *slot = NULL;
-}
-
-/* Finalizer selection in marking terms: objects do not move yet. */
+/* Weak and finalizer processing in marking terms: objects do not move yet. */
 static void *fin_survivor(void *obj, void *ctx) {
     return is_marked(ctx, obj) ? obj : NULL;
 }
@@ -203,11 +239,12 @@ static void mark_all(struct full *f) {
     movgc_heap *h = f->h;
     mg_handles_each_pinned(h, mark_pinned, f);
     mg_roots_visit(h, mark_root, f);
-    mg_handles_visit(h, false, mark_root, f);
+    mg_handles_visit(h, MG_H_STRONG, mark_root, f);
     mg_final_visit(h, true, mark_root, f);
     drain(f);
-    mg_handles_visit(h, true, clear_dead_weak, f);
+    /* Ephemerons, then weak handles are cleared, then finalizers resurrect. */
     struct mg_gc_ops ops = {fin_survivor, fin_keep_children, fin_keep, fin_drain, f};
+    mg_handles_weak(h, &ops);
     mg_final_select(h, false, &ops);
 }
 
@@ -218,7 +255,7 @@ static int last_bit(uint64_t x) { return 63 - __builtin_clzll(x); }
 static uint64_t below(unsigned k) { return ((uint64_t)1 << k) - 1; }
 
 /* New address of old-space word w (which need not be live). */
-static char *forward_word(const struct full *f, size_t w) {
+static inline char *forward_word(const struct full *f, size_t w) {
     size_t b = w >> 6;
     unsigned k = (unsigned)(w & 63);
     uint64_t live = f->live.w[b];
@@ -234,7 +271,7 @@ static char *forward_word(const struct full *f, size_t w) {
     return f->table[b] + 8 * (size_t)__builtin_popcountll(live & below(k));
 }
 
-static void *forward(const struct full *f, void *obj) {
+static inline void *forward(const struct full *f, void *obj) {
     size_t w = old_word(f, mg_hdr(obj));
     if (f->any_pinned && bit_get(&f->pinned, w))
         return obj;
@@ -242,7 +279,7 @@ static void *forward(const struct full *f, void *obj) {
 }
 
 /* Fill table[]; return the new top. */
-static char *plan(struct full *f) {
+POPCNT_CLONES static char *plan(struct full *f) {
     char *dest = f->base;
     for (size_t b = 0; b < f->nblocks; b++) {
         f->table[b] = dest;
@@ -259,7 +296,7 @@ static char *plan(struct full *f) {
 }
 
 /* The gaps before pinned objects, address order; NULL/0 if none. */
-static struct gap *gaps_of(struct full *f, size_t *ngaps) {
+POPCNT_CLONES static struct gap *gaps_of(struct full *f, size_t *ngaps) {
     *ngaps = 0;
     if (!f->any_pinned)
         return NULL;
@@ -287,9 +324,9 @@ static struct gap *gaps_of(struct full *f, size_t *ngaps) {
 
 /* ============================================================== updating */
 
-static void update_slot(struct full *f, void **slot) {
+static inline void update_slot(struct full *f, void **slot) {
     void *v = *slot;
-    if (v && mg_is_old(f->h, v))
+    if ((uintptr_t)((char *)v - f->base) < (uintptr_t)(f->top - f->base))
         *slot = forward(f, v);
 }
 
@@ -298,7 +335,7 @@ static void update_root(movgc_heap *h, void **slot, void *ctx) {
     update_slot(ctx, slot);
 }
 
-static void update_object(struct full *f, void *obj) {
+static inline void update_object(struct full *f, void *obj) {
     size_t n = movgc_nrefs(obj);
     void **slots = mg_slots(obj);
     for (size_t i = 0; i < n; i++)
@@ -312,11 +349,10 @@ static void *identity_fwd(void *obj, void *ctx) {
 
 /* Everything outside the old space that may reference it, and the side
  * tables keyed by old addresses. [compact.order] */
-static void update_outside(struct full *f) {
+POPCNT_CLONES static void update_outside(struct full *f) {
     movgc_heap *h = f->h;
     mg_roots_visit(h, update_root, f);
-    mg_handles_visit(h, false, update_root, f);
-    mg_handles_visit(h, true, update_root, f);
+    mg_handles_visit(h, MG_H_STRONG | MG_H_WEAK | MG_H_VALUES, update_root, f);
     mg_final_visit(h, false, update_root, f);
     mg_identity_old(h, identity_fwd, f);
     /* nursery objects found live */
@@ -360,10 +396,23 @@ static size_t next_marked(const struct full *f, size_t w) {
     return b * 64 + (size_t)__builtin_ctzll(bits);
 }
 
+/* Copy size bytes from 'from' to the lower address 'to' (the ranges may
+ * overlap): small objects word by word inline, big ones by memmove. */
+static inline void move_down(char *to, const char *from, size_t size) {
+    if (size > 256) {
+        memmove(to, from, size);
+        return;
+    }
+    uint64_t *d = (uint64_t *)(void *)to;
+    const uint64_t *s = (const uint64_t *)(const void *)from;
+    for (size_t i = 0; i < size / 8; i++)
+        d[i] = s[i];
+}
+
 /* Walk the marked old objects in address order: update each one's slots,
  * then move it to its new address.  Nothing moves before its slots are
  * updated, and as new <= old no object lands on a header not yet read. */
-static size_t slide(struct full *f) {
+POPCNT_CLONES static size_t slide(struct full *f) {
     size_t moved = 0;
     for (size_t w = next_marked(f, 0); w != SIZE_MAX;) {
         char *at = f->base + 8 * w;
@@ -373,7 +422,7 @@ static size_t slide(struct full *f) {
         if (!(f->any_pinned && bit_get(&f->pinned, w))) {
             char *to = forward_word(f, w);
             if (to != at) {
-                memmove(to, at, size);
+                move_down(to, at, size);
                 moved += size;
             }
         }
@@ -405,7 +454,7 @@ static bool tables_new(struct full *f) {
            bitmap_new(&f->nmark, f->h->nursery.semi / 8);
 }
 
-size_t mg_compact_collect(movgc_heap *h) {
+size_t mg_compact_collect(movgc_heap *h, struct compact_times *out) {
     mg_old_seal(h);
     struct full f = {.h = h, .base = h->old.base, .top = h->old.top};
     f.nblocks = (size_t)(f.top - f.base) / 8 / 64 + 1;
@@ -415,12 +464,18 @@ size_t mg_compact_collect(movgc_heap *h) {
         mg_error(h, MOVGC_E_NOMEM, "full GC: no memory for its side tables");
         return 0;
     }
+    uint64_t t0 = mg_now_ns();
     mark_all(&f);
+    uint64_t t1 = mg_now_ns();
     char *new_top = plan(&f);
     size_t ngaps;
     struct gap *gaps = gaps_of(&f, &ngaps);
+    uint64_t t2 = mg_now_ns();
     update_outside(&f);
+    uint64_t t3 = mg_now_ns();
     h->stats.bytes_compacted += slide(&f);
+    uint64_t t4 = mg_now_ns();
+    *out = (struct compact_times){t1 - t0, t2 - t1, t3 - t2, t4 - t3};
     for (size_t i = 0; i < ngaps; i++)
         mg_fill(gaps[i].lo, (size_t)(gaps[i].hi - gaps[i].lo));
     mg_old_reset(h, new_top, gaps, ngaps);

@@ -6,10 +6,15 @@
 
 #include "movgc.h"
 
+/* Where a full collection spent its time, for MOVGC_VERBOSE. */
+struct compact_times {
+    uint64_t mark_ns, plan_ns, update_ns, slide_ns;
+};
+
 /* Mark from all roots, clear weak handles, select finalizers, slide live
  * old objects down around pinned ones, update every reference, unmap dead
  * large objects and give the old space's free tail back.  The nursery is
  * not evacuated here (heap.c does that next).  Returns the live bytes. */
-size_t mg_compact_collect(movgc_heap *h);
+size_t mg_compact_collect(movgc_heap *h, struct compact_times *out);
 
 #endif

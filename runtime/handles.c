@@ -13,9 +13,10 @@
 #include <string.h>
 
 #include "error.h"
+#include "finalize.h"
 #include "heap.h"
 
-enum { KIND_FREE, KIND_STRONG, KIND_WEAK };
+enum { KIND_FREE, KIND_STRONG, KIND_WEAK, KIND_EPHEMERON };
 
 #define PIN_MAX UINT32_MAX
 
@@ -24,6 +25,7 @@ void mg_handles_free(movgc_heap *h) {
     free(h->pub.handles_);
     free(t->gen);
     free(t->pins);
+    free(t->values);
     free(t->kind);
     free(t->next_free);
 }
@@ -43,13 +45,16 @@ static bool grow(movgc_heap *h) {
     uint32_t *pins = realloc(t->pins, cap * sizeof *pins);
     if (pins)
         t->pins = pins;
+    void **values = realloc(t->values, cap * sizeof *values);
+    if (values)
+        t->values = values;
     uint8_t *kind = realloc(t->kind, cap * sizeof *kind);
     if (kind)
         t->kind = kind;
     uint32_t *next = realloc(t->next_free, cap * sizeof *next);
     if (next)
         t->next_free = next;
-    if (!e || !gen || !pins || !kind || !next)
+    if (!e || !gen || !pins || !values || !kind || !next)
         return false;  /* the arrays that grew are merely larger than cap */
     t->cap = cap;
     return true;
@@ -70,7 +75,7 @@ static uint32_t take_entry(movgc_heap *h) {
     return i;
 }
 
-static movgc_handle make(movgc_heap *h, void *obj, uint8_t kind) {
+static movgc_handle make(movgc_heap *h, void *obj, void *value, uint8_t kind) {
     uint32_t i = take_entry(h);
     if (i == UINT32_MAX) {
         mg_error(h, MOVGC_E_NOMEM, "handle table cannot grow");
@@ -80,16 +85,23 @@ static movgc_handle make(movgc_heap *h, void *obj, uint8_t kind) {
     uint64_t id = ((uint64_t)t->gen[i] << 32) | (i + 1u);
     h->pub.handles_[i] = (struct movgc_hentry_){.obj_ = obj, .id_ = id};
     t->pins[i] = 0;
+    t->values[i] = value;
     t->kind[i] = kind;
     return (movgc_handle){id};
 }
 
 movgc_handle movgc_handle_new(movgc_heap *h, void *obj) {
-    return make(h, obj, KIND_STRONG);
+    return make(h, obj, NULL, KIND_STRONG);
 }
 
 movgc_handle movgc_weak_new(movgc_heap *h, void *obj) {
-    return make(h, obj, KIND_WEAK);
+    return make(h, obj, NULL, KIND_WEAK);
+}
+
+movgc_handle movgc_ephemeron_new(movgc_heap *h, void *key, void *value) {
+    if (!key)
+        value = NULL;  /* a dead key from the start */
+    return make(h, key, value, KIND_EPHEMERON);
 }
 
 /* The entry index of a live id, or UINT32_MAX after reporting it stale.
@@ -113,6 +125,17 @@ void *movgc_handle_get_(movgc_heap *h, movgc_handle hd) {
     return NULL;
 }
 
+void *movgc_ephemeron_value(movgc_heap *h, movgc_handle hd) {
+    uint32_t i = lookup(h, hd, "movgc_ephemeron_value");
+    if (i == UINT32_MAX)
+        return NULL;
+    if (h->handles.kind[i] != KIND_EPHEMERON) {
+        mg_error(h, MOVGC_E_MISUSE, "movgc_ephemeron_value: not an ephemeron");
+        return NULL;
+    }
+    return h->handles.values[i];
+}
+
 void movgc_handle_set(movgc_heap *h, movgc_handle hd, void *obj) {
     uint32_t i = lookup(h, hd, "movgc_handle_set");
     if (i == UINT32_MAX)
@@ -122,6 +145,8 @@ void movgc_handle_set(movgc_heap *h, movgc_handle hd, void *obj) {
         return;
     }
     h->pub.handles_[i].obj_ = obj;
+    if (!obj)
+        h->handles.values[i] = NULL;  /* an ephemeron's value goes with its key */
 }
 
 void movgc_handle_free(movgc_heap *h, movgc_handle hd) {
@@ -132,6 +157,7 @@ void movgc_handle_free(movgc_heap *h, movgc_handle hd) {
     if (t->pins[i])
         t->npinned--;
     h->pub.handles_[i] = (struct movgc_hentry_){0};
+    t->values[i] = NULL;
     t->kind[i] = KIND_FREE;
     t->pins[i] = 0;
     if (t->gen[i] == UINT32_MAX)
@@ -182,11 +208,56 @@ void movgc_unpin(movgc_heap *h, movgc_handle hd) {
         t->npinned--;
 }
 
-void mg_handles_visit(movgc_heap *h, bool weak, mg_slot_fn *fn, void *ctx) {
-    const uint8_t want = weak ? KIND_WEAK : KIND_STRONG;
-    for (uint32_t i = 0; i < h->pub.nhandles_; i++)
-        if (h->handles.kind[i] == want && h->pub.handles_[i].obj_)
-            fn(h, &h->pub.handles_[i].obj_, ctx);
+void mg_handles_visit(movgc_heap *h, unsigned which, mg_slot_fn *fn, void *ctx) {
+    struct handles *t = &h->handles;
+    for (uint32_t i = 0; i < h->pub.nhandles_; i++) {
+        uint8_t kind = t->kind[i];
+        void **obj = &h->pub.handles_[i].obj_;
+        if (kind == KIND_STRONG ? (which & MG_H_STRONG)
+                                : kind != KIND_FREE && (which & MG_H_WEAK)) {
+            if (*obj)
+                fn(h, obj, ctx);
+        }
+        if (kind == KIND_EPHEMERON && (which & MG_H_VALUES) && t->values[i])
+            fn(h, &t->values[i], ctx);
+    }
+}
+
+/* Keep values of ephemerons with surviving keys until a fixpoint: a kept
+ * value may make another ephemeron's key survive. */
+static void ephemeron_fixpoint(movgc_heap *h, const struct mg_gc_ops *ops) {
+    struct handles *t = &h->handles;
+    bool more = true;
+    while (more) {
+        more = false;
+        for (uint32_t i = 0; i < h->pub.nhandles_; i++) {
+            void *value = t->values[i];
+            if (t->kind[i] != KIND_EPHEMERON || !value || !h->pub.handles_[i].obj_ ||
+                !ops->survivor(h->pub.handles_[i].obj_, ops->ctx) ||
+                ops->survivor(value, ops->ctx))
+                continue;
+            ops->keep(value, ops->ctx);
+            more = true;
+        }
+        if (more)
+            ops->drain(ops->ctx);
+    }
+}
+
+void mg_handles_weak(movgc_heap *h, const struct mg_gc_ops *ops) {
+    struct handles *t = &h->handles;
+    ephemeron_fixpoint(h, ops);
+    for (uint32_t i = 0; i < h->pub.nhandles_; i++) {
+        uint8_t kind = t->kind[i];
+        if (kind != KIND_WEAK && kind != KIND_EPHEMERON)
+            continue;
+        void **obj = &h->pub.handles_[i].obj_;
+        if (*obj)
+            *obj = ops->survivor(*obj, ops->ctx);
+        if (kind == KIND_EPHEMERON)
+            t->values[i] = *obj && t->values[i]
+                               ? ops->survivor(t->values[i], ops->ctx) : NULL;
+    }
 }
 
 void mg_handles_each_pinned(movgc_heap *h,

@@ -12,6 +12,7 @@
 struct handles {
     uint32_t *gen;       /* generation of the next id handed out per entry */
     uint32_t *pins;      /* pin count of entries in use */
+    void **values;       /* ephemeron values (NULL for other kinds) */
     uint8_t *kind;       /* KIND_FREE, KIND_STRONG or KIND_WEAK */
     uint32_t cap;        /* entries allocated in every array */
     uint32_t free_head;  /* index + 1 of the first free entry, 0: none */
@@ -19,9 +20,23 @@ struct handles {
     uint32_t npinned;    /* entries with pins > 0 */
 };
 
+/* Which slots mg_handles_visit visits. */
+enum {
+    MG_H_STRONG = 1,  /* objects of strong handles: roots */
+    MG_H_WEAK = 2,    /* objects of weak handles and ephemeron keys */
+    MG_H_VALUES = 4,  /* ephemeron values */
+};
+
+struct mg_gc_ops;
+
 void mg_handles_free(movgc_heap *h);
-/* Visit the object slot of every strong handle (weak: every weak handle). */
-void mg_handles_visit(movgc_heap *h, bool weak, mg_slot_fn *fn, void *ctx);
+/* Visit the non-NULL slots of the kinds in 'which'. */
+void mg_handles_visit(movgc_heap *h, unsigned which, mg_slot_fn *fn, void *ctx);
+/* During a collection, after the closure from the roots: keep the value of
+ * every ephemeron whose key survives, until nothing more survives; then
+ * clear the ephemerons (key and value) and weak handles whose objects did
+ * not survive, and point the rest at the survivors' addresses. */
+void mg_handles_weak(movgc_heap *h, const struct mg_gc_ops *ops);
 /* Call fn(h, obj, ctx) on each object held by a pinned handle. */
 void mg_handles_each_pinned(movgc_heap *h,
                             void (*fn)(movgc_heap *h, void *obj, void *ctx),

@@ -18,7 +18,8 @@
 
 #define MIN_SEMI ((size_t)64 << 10)
 #define MIN_FULL_THRESHOLD ((size_t)4 << 20)
-#define DEFAULT_RESERVE ((size_t)16 << 30)
+#define DEFAULT_RESERVE ((size_t)64 << 30) /* old space, address space only */
+#define MIN_RESERVE ((size_t)256 << 20)
 #define STRESS_FULL_EVERY 64u
 
 uint64_t mg_now_ns(void) {
@@ -55,9 +56,9 @@ movgc_heap *movgc_heap_new(const movgc_config *cfg) {
     }
     h->cfg = s.cfg;
     mg_los_init(&h->los);
-    size_t reserve = h->cfg.heap_limit ? h->cfg.heap_limit : DEFAULT_RESERVE;
+    size_t limit = h->cfg.heap_limit;
     if (!mg_roots_init(h) || !mg_nursery_init(h, semi_for(&h->cfg), s.promote_age) ||
-        !mg_old_init(h, reserve)) {
+        !mg_old_init(h, limit ? limit : DEFAULT_RESERVE, limit ? limit : MIN_RESERVE)) {
         mg_error(h, MOVGC_E_NOMEM, "the OS refused the heap's initial memory");
         movgc_heap_free(h);
         return NULL;
@@ -101,8 +102,10 @@ static void begin(movgc_heap *h, const char *kind) {
     }
 }
 
+/* Account the pause; under MOVGC_VERBOSE print the collection's one line,
+ * ending with 'detail'. */
 static void end(movgc_heap *h, const char *kind, uint64_t t0, size_t before,
-                uint64_t moved0) {
+                uint64_t moved0, const char *detail) {
     uint64_t pause = mg_now_ns() - t0;
     h->stats.total_pause_ns += pause;
     if (pause > h->stats.max_pause_ns)
@@ -116,9 +119,10 @@ static void end(movgc_heap *h, const char *kind, uint64_t t0, size_t before,
     if (h->cfg.flags & MOVGC_VERBOSE) {
         uint64_t moved = h->stats.bytes_promoted + h->stats.bytes_compacted - moved0;
         fprintf(stderr,
-                "movgc: %s %.3f ms, heap %zuK -> %zuK, old+large %zuK, moved %lluK\n",
+                "movgc: %s %.3f ms, heap %zuK -> %zuK, old+large %zuK, "
+                "promoted+compacted %lluK%s\n",
                 kind, (double)pause / 1e6, before >> 10, h->held >> 10,
-                mg_heap_old_bytes(h) >> 10, (unsigned long long)(moved >> 10));
+                mg_heap_old_bytes(h) >> 10, (unsigned long long)(moved >> 10), detail);
     }
     h->collecting = false;
 }
@@ -132,9 +136,11 @@ void mg_heap_minor(movgc_heap *h, bool tenure_all) {
     uint64_t t0 = mg_now_ns(), m0 = moved_so_far(h);
     size_t before = h->held;
     begin(h, "minor");
-    mg_nursery_collect(h, tenure_all);
+    size_t copied = mg_nursery_collect(h, tenure_all);
     h->stats.minor_collections++;
-    end(h, "minor", t0, before, m0);
+    char detail[48];
+    snprintf(detail, sizeof detail, ", survivors kept young %zuK", copied >> 10);
+    end(h, "minor", t0, before, m0, detail);
 }
 
 /* Mark and compact everything, then move the nursery's survivors out. */
@@ -143,7 +149,9 @@ void mg_heap_full(movgc_heap *h) {
     size_t before = h->held;
     begin(h, "full");
     mg_nursery_count(h);
-    size_t live = mg_compact_collect(h);
+    struct compact_times ct;
+    size_t live = mg_compact_collect(h, &ct);
+    uint64_t t1 = mg_now_ns();
     mg_nursery_collect(h, true);
     h->stats.live_bytes = live;
     h->stats.full_collections++;
@@ -154,7 +162,13 @@ void mg_heap_full(movgc_heap *h) {
     h->full_threshold = target > (double)MIN_FULL_THRESHOLD ? (size_t)target
                                                              : MIN_FULL_THRESHOLD;
     mg_old_trim(h, old / 8);
-    end(h, "full", t0, before, m0);
+    char detail[160];
+    snprintf(detail, sizeof detail,
+             ", live %zuK (mark %.3f, plan %.3f, update %.3f, slide %.3f, "
+             "nursery %.3f ms)", live >> 10, (double)ct.mark_ns / 1e6,
+             (double)ct.plan_ns / 1e6, (double)ct.update_ns / 1e6,
+             (double)ct.slide_ns / 1e6, (double)(mg_now_ns() - t1) / 1e6);
+    end(h, "full", t0, before, m0, detail);
 }
 
 /* A minor collection, and a full one if the old space passed its target. */

@@ -168,12 +168,18 @@ static void *copy(struct scavenge *s, void *obj) {
     return to;
 }
 
-static void scan_slots(struct scavenge *s, void *obj) {
+/* Copy what obj's slots reference out of from-space; return whether obj
+ * still references the nursery (then an old obj must stay remembered). */
+static bool scan_slots(struct scavenge *s, void *obj) {
     size_t n = movgc_nrefs(obj);
     void **slots = mg_slots(obj);
-    for (size_t i = 0; i < n; i++)
+    bool young = false;
+    for (size_t i = 0; i < n; i++) {
         if (in_from(s, slots[i]))
             slots[i] = copy(s, slots[i]);
+        young |= mg_is_young(s->h, slots[i]);
+    }
+    return young;
 }
 
 static void visit_root(movgc_heap *h, void **slot, void *ctx) {
@@ -183,28 +189,15 @@ static void visit_root(movgc_heap *h, void **slot, void *ctx) {
         *slot = copy(s, *slot);
 }
 
-/* Scan the remembered objects; keep those still pointing into the nursery.
- * Surviving young objects are in 'to' now, still in the young range. */
+/* Scan the remembered objects; keep those still pointing into the nursery
+ * (at survivors in 'to', which is young too).  A slot's final value is known
+ * once scanned, so the answer is final too. */
 static void scan_remset(struct scavenge *s) {
-    movgc_heap *h = s->h;
-    struct remset *r = &h->remset;
+    struct remset *r = &s->h->remset;
     size_t kept = 0;
     for (size_t i = 0; i < r->n; i++) {
         void *obj = r->objs[i];
-        scan_slots(s, obj);
-        r->objs[kept++] = obj;
-    }
-    r->n = kept;
-}
-
-/* Drop remset entries that no longer point into the nursery; called when
- * copying is done, so every young reference points into 'to'. */
-static void prune_remset(movgc_heap *h) {
-    struct remset *r = &h->remset;
-    size_t kept = 0;
-    for (size_t i = 0; i < r->n; i++) {
-        void *obj = r->objs[i];
-        if (mg_has_young_refs(h, obj))
+        if (scan_slots(s, obj))
             r->objs[kept++] = obj;
         else
             *mg_hdr(obj) &= ~(uint64_t)HDR_REMEMBERED;
@@ -222,22 +215,10 @@ static void drain(struct scavenge *s) {
         }
         while (s->npromoted > 0) {
             void *obj = s->promoted[--s->npromoted];
-            scan_slots(s, obj);
-            if (!(*mg_hdr(obj) & HDR_REMEMBERED) && mg_has_young_refs(s->h, obj))
+            if (scan_slots(s, obj) && !(*mg_hdr(obj) & HDR_REMEMBERED))
                 mg_remset_add(s->h, obj);
         }
     }
-}
-
-/* Weak handles: follow survivors, clear the dead. */
-static void update_weak(movgc_heap *h, void **slot, void *ctx) {
-    (void)h;
-    struct scavenge *s = ctx;
-    if (!in_from(s, *slot))
-        return;
-    uint64_t hdr = *mg_hdr(*slot);
-    *slot = (hdr & HDR_FWD) ? (void *)(uintptr_t)(hdr & ~(uint64_t)HDR_FWD)
-                            : NULL;
 }
 
 /* Forwarding for the side tables (identity hashes, finalizers): NULL if
@@ -250,7 +231,7 @@ static void *forwarded(void *obj, void *ctx) {
     return (hdr & HDR_FWD) ? (void *)(uintptr_t)(hdr & ~(uint64_t)HDR_FWD) : NULL;
 }
 
-/* Finalizer selection in copying terms. */
+/* Weak and finalizer processing in copying terms. */
 static void fin_keep_children(void *obj, void *ctx) {
     struct scavenge *s = ctx;
     /* obj stays behind and its copy, made later, takes these slots; if
@@ -275,7 +256,7 @@ static void flip(movgc_heap *h, char *to_top) {
         memset(n->to, 0xdb, n->semi);
 }
 
-void mg_nursery_collect(movgc_heap *h, bool tenure_all) {
+size_t mg_nursery_collect(movgc_heap *h, bool tenure_all) {
     struct nursery *n = &h->nursery;
     mg_nursery_count(h);
     struct scavenge s = {
@@ -289,17 +270,18 @@ void mg_nursery_collect(movgc_heap *h, bool tenure_all) {
     };
     mg_old_seal(h);
     mg_roots_visit(h, visit_root, &s);
-    mg_handles_visit(h, false, visit_root, &s);
+    mg_handles_visit(h, MG_H_STRONG, visit_root, &s);
     mg_final_visit(h, true, visit_root, &s);
     scan_remset(&s);
     drain(&s);
-    /* Weak handles are cleared before finalizers resurrect anything. */
-    mg_handles_visit(h, true, update_weak, &s);
+    /* Ephemerons and weak handles are settled before finalizers resurrect
+     * anything. */
     struct mg_gc_ops ops = {forwarded, fin_keep_children, fin_keep, fin_drain, &s};
+    mg_handles_weak(h, &ops);
     mg_final_select(h, true, &ops);
     mg_identity_young(h, forwarded, &s);
-    prune_remset(h);
     free(s.promoted);
     h->stats.bytes_promoted += s.promoted_bytes;
     flip(h, s.to_ptr);
+    return s.copied;
 }

@@ -26,8 +26,9 @@ bool mg_nursery_refill(movgc_heap *h, size_t size);
 void mg_nursery_count(movgc_heap *h);
 /* Minor collection: copy every nursery object reachable from the roots, the
  * handles and the remembered set; objects old enough (all of them when
- * tenure_all) go to the old space, where there is room. */
-void mg_nursery_collect(movgc_heap *h, bool tenure_all);
+ * tenure_all) go to the old space, where there is room.  Returns the bytes
+ * copied within the nursery (promoted bytes go to stats). */
+size_t mg_nursery_collect(movgc_heap *h, bool tenure_all);
 /* Is obj a live object of the allocation semispace? (verification) */
 bool mg_nursery_holds(const movgc_heap *h, const void *obj);
 

@@ -13,11 +13,14 @@
 
 #define GROW_MIN ((size_t)1 << 20)
 
-bool mg_old_init(movgc_heap *h, size_t reserve) {
+bool mg_old_init(movgc_heap *h, size_t reserve, size_t min_reserve) {
     struct oldspace *o = &h->old;
     size_t page = mg_vm_page();
     reserve = (reserve + page - 1) & ~(page - 1);
-    o->base = mg_vm_reserve(reserve);
+    /* Address space may be scarce (valgrind, ulimit -v): halve until the
+     * OS agrees, but not below what the caller needs. */
+    while (!(o->base = mg_vm_reserve(reserve)) && reserve / 2 >= min_reserve)
+        reserve = (reserve / 2 + page - 1) & ~(page - 1);
     if (!o->base)
         return false;
     o->reserved = reserve;

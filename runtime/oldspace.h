@@ -23,7 +23,8 @@ struct oldspace {
     size_t gap_bytes; /* free bytes in gaps not yet reused */
 };
 
-bool mg_old_init(movgc_heap *h, size_t reserve);
+/* Reserve up to 'reserve' bytes of address space, at least min_reserve. */
+bool mg_old_init(movgc_heap *h, size_t reserve, size_t min_reserve);
 void mg_old_free(movgc_heap *h);
 /* size bytes (header included) of old space, or NULL when the limit or the
  * OS refuses: nothing is reported, the caller decides. */

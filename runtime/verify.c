@@ -160,8 +160,7 @@ void mg_verify(movgc_heap *h, const char *when) {
             fail(&v, "remembered entry %zu (%p) is not a live object", i,
                  h->remset.objs[i]);
     mg_roots_visit(h, check_root, &v);
-    mg_handles_visit(h, false, check_root, &v);
-    mg_handles_visit(h, true, check_root, &v);
+    mg_handles_visit(h, MG_H_STRONG | MG_H_WEAK | MG_H_VALUES, check_root, &v);
     mg_final_visit(h, false, check_root, &v);
     mg_handles_each_pinned(h, check_pinned, &v);
     free(v.young.bits);
