@@ -276,8 +276,10 @@ struct movgc_hentry_ {
 struct movgc_heap_pub_ {
     char *alloc_ptr_;           /* next free nursery byte */
     char *alloc_limit_;         /* end of the zeroed, usable nursery chunk */
-    uintptr_t young_lo_;        /* the nursery (both semispaces) is */
-    uintptr_t young_size_;      /* [young_lo_, young_lo_ + young_size_) */
+    uintptr_t young_lo_;        /* object addresses in the nursery (both */
+    uintptr_t young_size_;      /* semispaces): [young_lo_, +young_size_);
+                                   young_lo_ is the mapping's start + 8, so a
+                                   0-byte object at the very end is inside */
     void ***roots_;             /* shadow stack */
     size_t roots_top_, roots_cap_;
     struct movgc_hentry_ *handles_;

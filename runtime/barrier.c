@@ -2,10 +2,16 @@
  * The set holds objects, not slots: an old object is entered once, the first
  * time it is made to point into the nursery, and a minor collection scans
  * all its slots.  That keeps the inline barrier to two range checks and a
- * header bit, and the set free of duplicates.
- * [barrier.remembered] HDR_REMEMBERED is set exactly on the objects in
- *   'remset.objs'; every old object holding a nursery reference is among
- *   them (verify.c checks this). */
+ * header bit, and the set free of duplicates.  Scanning whole objects is
+ * wrong for big arrays (a hash table's buckets get one young entry and
+ * every minor collection would rescan megabytes), so large objects with
+ * many slots carry a card table instead (largeobj.h): they never get the
+ * header bit, every nursery store into them comes here, marks the slot's
+ * card, and minor collections scan marked cards only.
+ * [barrier.remembered] HDR_REMEMBERED is set exactly on the uncarded
+ *   objects of 'remset.objs', 'remembered' on the carded ones; every old or
+ *   large object holding a nursery reference is among them, and for a
+ *   carded one the slot's card is marked (verify.c checks this). */
 #include "barrier.h"
 
 #include <stdio.h>
@@ -27,7 +33,10 @@ void mg_remset_add(movgc_heap *h, void *obj) {
         r->objs = objs;
         r->cap = cap;
     }
-    *mg_hdr(obj) |= HDR_REMEMBERED;
+    if (!mg_is_old(h, obj) && mg_los_of(obj)->cards)
+        mg_los_of(obj)->remembered = 1;
+    else
+        *mg_hdr(obj) |= HDR_REMEMBERED;
     r->objs[r->n++] = obj;
 }
 
@@ -69,9 +78,16 @@ void movgc_barrier_(movgc_heap *h, void *obj, size_t i, void *val) {
         }
         mg_slots(obj)[i] = val;
     }
-    if (mg_is_young(h, val) && !mg_is_young(h, obj) &&
-        !(*mg_hdr(obj) & HDR_REMEMBERED))
+    if (!mg_is_young(h, val) || mg_is_young(h, obj))
+        return;
+    if (!mg_is_old(h, obj) && mg_los_of(obj)->cards) {
+        struct large *l = mg_los_of(obj);
+        l->cards[i / MG_CARD_SLOTS] = 1;
+        if (!l->remembered)
+            mg_remset_add(h, obj);
+    } else if (!(*mg_hdr(obj) & HDR_REMEMBERED)) {
         mg_remset_add(h, obj);
+    }
 }
 
 int movgc_checked_;

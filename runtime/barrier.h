@@ -12,6 +12,8 @@ struct remset {
     size_t n, cap;
 };
 
+/* Enter an old object (HDR_REMEMBERED set) or a carded large object
+ * ('remembered' set) in the set. */
 void mg_remset_add(movgc_heap *h, void *obj);
 void mg_remset_free(movgc_heap *h);
 

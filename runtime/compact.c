@@ -95,6 +95,12 @@ static size_t old_word(const struct full *f, const void *p) {
     return (size_t)((const char *)p - f->base) >> 3;
 }
 
+/* Is obj in the old space being collected?  By its header (mg_is_old). */
+static inline bool in_old(const struct full *f, const void *obj) {
+    return (uintptr_t)obj - MG_WORD - (uintptr_t)f->base <
+           (uintptr_t)(f->top - f->base);
+}
+
 /* =============================================================== marking */
 
 static void grow_stack(struct full *f) {
@@ -118,19 +124,18 @@ static inline void push(struct full *f, void *obj) {
  * sets only the bit of its header word and reads nothing of the object:
  * the object is first touched when scanned, after a prefetch. */
 static inline void mark(struct full *f, void *obj) {
-    uintptr_t off = (uintptr_t)((char *)obj - f->base);
-    if (off < (uintptr_t)(f->top - f->base)) {
-        size_t w = (off >> 3) - 1;
+    uintptr_t w = ((uintptr_t)obj - MG_WORD - (uintptr_t)f->base) / 8;
+    if (w < (uintptr_t)(f->top - f->base) / 8) {
         uint64_t bit = (uint64_t)1 << (w & 63);
         uint64_t *word = &f->live.w[w >> 6];
         if ((*word & bit) || (f->any_pinned && bit_get(&f->pinned, w)))
             return;
         *word |= bit;
     } else if (mg_is_young(f->h, obj)) {
-        size_t w = (size_t)((char *)obj - f->h->nursery.from) >> 3;
-        if (bit_get(&f->nmark, w))
+        size_t n = (size_t)((char *)obj - f->h->nursery.from) >> 3;
+        if (bit_get(&f->nmark, n))
             return;
-        bit_set(&f->nmark, w);
+        bit_set(&f->nmark, n);
     } else {
         struct large *l = mg_los_of(obj);
         if (l->marked)
@@ -142,10 +147,10 @@ static inline void mark(struct full *f, void *obj) {
 
 /* Account obj, complete its 'live' bits [compact.live], mark its slots. */
 static void scan(struct full *f, void *obj) {
-    uintptr_t off = (uintptr_t)((char *)obj - f->base);
+    uintptr_t w = ((uintptr_t)obj - MG_WORD - (uintptr_t)f->base) / 8;
     uint64_t hdr = *mg_hdr(obj);
-    if (off < (uintptr_t)(f->top - f->base)) {
-        size_t w = (off >> 3) - 1, words = mg_hdr_size(hdr) / 8;
+    if (w < (uintptr_t)(f->top - f->base) / 8) {
+        size_t words = mg_hdr_size(hdr) / 8;
         if (!(f->any_pinned && bit_get(&f->pinned, w))) {
             bits_set(&f->live, w + 1, w + words);
             f->live_bytes += words * 8;
@@ -208,7 +213,7 @@ static void mark_pinned(movgc_heap *h, void *obj, void *ctx) {
 
 static bool is_marked(struct full *f, void *obj) {
     movgc_heap *h = f->h;
-    if ((uintptr_t)((char *)obj - f->base) < (uintptr_t)(f->top - f->base)) {
+    if (in_old(f, obj)) {
         size_t w = old_word(f, mg_hdr(obj));
         return bit_get(&f->live, w) || (f->any_pinned && bit_get(&f->pinned, w));
     }
@@ -326,7 +331,7 @@ POPCNT_CLONES static struct gap *gaps_of(struct full *f, size_t *ngaps) {
 
 static inline void update_slot(struct full *f, void **slot) {
     void *v = *slot;
-    if ((uintptr_t)((char *)v - f->base) < (uintptr_t)(f->top - f->base))
+    if (in_old(f, v))
         *slot = forward(f, v);
 }
 

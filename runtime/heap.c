@@ -21,6 +21,7 @@
 #define DEFAULT_RESERVE ((size_t)64 << 30) /* old space, address space only */
 #define MIN_RESERVE ((size_t)256 << 20)
 #define STRESS_FULL_EVERY 64u
+#define MAX_OBJECT ((size_t)1 << 46)  /* above any mapping the OS grants */
 
 uint64_t mg_now_ns(void) {
     struct timespec ts;
@@ -143,6 +144,17 @@ void mg_heap_minor(movgc_heap *h, bool tenure_all) {
     end(h, "minor", t0, before, m0, detail);
 }
 
+/* The old + large bytes at which the next full collection starts: live *
+ * growth, but at least live + four semispaces of promotion, so a small
+ * heap is not fully collected every few minor collections. */
+static size_t full_threshold(const movgc_heap *h, size_t live) {
+    double target = (double)live * h->cfg.growth;
+    size_t floor = live + 4 * h->nursery.semi;
+    if (floor < MIN_FULL_THRESHOLD)
+        floor = MIN_FULL_THRESHOLD;
+    return target > (double)floor ? (size_t)target : floor;
+}
+
 /* Mark and compact everything, then move the nursery's survivors out. */
 void mg_heap_full(movgc_heap *h) {
     uint64_t t0 = mg_now_ns(), m0 = moved_so_far(h);
@@ -158,9 +170,7 @@ void mg_heap_full(movgc_heap *h) {
     /* Next full collection when old + large data passes live * growth;
      * the free tail beyond a little slack goes back to the OS now. */
     size_t old = mg_heap_old_bytes(h);
-    double target = (double)old * h->cfg.growth;
-    h->full_threshold = target > (double)MIN_FULL_THRESHOLD ? (size_t)target
-                                                             : MIN_FULL_THRESHOLD;
+    h->full_threshold = full_threshold(h, old);
     mg_old_trim(h, old / 8);
     char detail[160];
     snprintf(detail, sizeof detail,
@@ -249,9 +259,11 @@ void *movgc_alloc_(movgc_heap *h, unsigned tag, size_t nrefs, size_t nbytes) {
         mg_error(h, MOVGC_E_MISUSE, "movgc_alloc called during a collection");
         return NULL;
     }
-    if (nrefs > (SIZE_MAX / 2 - nbytes) / MG_WORD || nbytes > SIZE_MAX / 2) {
-        mg_error(h, MOVGC_E_NOMEM, "movgc_alloc: %zu slots and %zu bytes overflow",
-                 nrefs, nbytes);
+    if (nbytes > MAX_OBJECT || nrefs > (MAX_OBJECT - nbytes) / MG_WORD ||
+        (h->cfg.heap_limit && mg_size_of(nrefs, nbytes) > h->cfg.heap_limit)) {
+        /* no collection could make room: say so without collecting */
+        mg_error(h, MOVGC_E_NOMEM,
+                 "movgc_alloc: %zu slots and %zu bytes can never fit", nrefs, nbytes);
         return NULL;
     }
     mg_nursery_count(h);

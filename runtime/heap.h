@@ -51,8 +51,10 @@ static inline bool mg_is_young(const movgc_heap *h, const void *p) {
     return (uintptr_t)p - h->pub.young_lo_ < h->pub.young_size_;
 }
 
+/* By the header's address, as for every range test on objects: a 0-byte
+ * object's address is one past its header, possibly one past the space. */
 static inline bool mg_is_old(const movgc_heap *h, const void *p) {
-    return (uintptr_t)((const char *)p - h->old.base) <
+    return (uintptr_t)p - MG_WORD - (uintptr_t)h->old.base <
            (uintptr_t)(h->old.end - h->old.base);
 }
 

@@ -34,9 +34,10 @@ void mg_los_free(movgc_heap *h) {
 void *mg_los_alloc(movgc_heap *h, unsigned tag, size_t nrefs, size_t nbytes) {
     size_t page = mg_vm_page();
     size_t body = mg_size_of(nrefs, nbytes) - MG_WORD;
-    if (body > SIZE_MAX - sizeof(struct large) - page)
+    size_t ncards = nrefs > MG_CARD_SLOTS ? (nrefs + MG_CARD_SLOTS - 1) / MG_CARD_SLOTS : 0;
+    if (body > SIZE_MAX - sizeof(struct large) - ncards - page)
         return NULL;
-    size_t map_bytes = (sizeof(struct large) + body + page - 1) & ~(page - 1);
+    size_t map_bytes = (sizeof(struct large) + body + ncards + page - 1) & ~(page - 1);
     if (!mg_heap_may_take(h, map_bytes))
         return NULL;
     struct large *l = mg_vm_map(map_bytes);
@@ -45,6 +46,8 @@ void *mg_los_alloc(movgc_heap *h, unsigned tag, size_t nrefs, size_t nbytes) {
     struct los *los = &h->los;
     l->map_bytes = map_bytes;
     l->marked = 0;
+    l->cards = ncards ? (uint8_t *)(l + 1) + body : NULL;  /* after the object */
+    l->remembered = 0;
     l->nrefs = nrefs;
     l->nbytes = nbytes;
     l->header = mg_hdr_make(tag, nrefs, nbytes);

@@ -10,12 +10,19 @@
 /* Objects of at least this many bytes (header included) are large. */
 #define MG_LARGE_MIN ((size_t)64 << 10)
 
+/* Large objects with more slots than this get a card table: the write
+ * barrier marks the card of each slot made to point into the nursery, and a
+ * minor collection scans only the marked cards, not the whole object. */
+#define MG_CARD_SLOTS 128u
+
 /* Placed at the start of each mapping; the object's header ends the
  * prefix, so the object is 8-byte aligned. */
 struct large {
     struct large *next, *prev;  /* ring through 'los.ring' */
     size_t map_bytes;           /* length of the mapping */
     size_t marked;              /* nonzero: reached by the current full GC */
+    uint8_t *cards;             /* one byte per MG_CARD_SLOTS slots, or NULL */
+    size_t remembered;          /* carded object is in the remembered set */
     uint64_t nrefs, nbytes;     /* sizes for big headers (object.h) */
     uint64_t header;            /* the object header word */
 };

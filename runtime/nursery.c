@@ -31,7 +31,7 @@ bool mg_nursery_init(movgc_heap *h, size_t semi, unsigned promote_age) {
     n->from = n->zeroed = n->counted = n->base;
     n->to = n->base + semi;
     n->promote_age = promote_age;
-    h->pub.young_lo_ = (uintptr_t)n->base;
+    h->pub.young_lo_ = (uintptr_t)n->base + MG_WORD;  /* object addresses */
     h->pub.young_size_ = 2 * semi;
     h->pub.alloc_ptr_ = h->pub.alloc_limit_ = n->base;
     h->held += 2 * semi;
@@ -102,8 +102,10 @@ struct scavenge {
     size_t copied, promoted_bytes;
 };
 
+/* Does object p's header lie in the evacuated range?  (The header, not p:
+ * a 0-byte object ending the range has p == from_hi.) */
 static bool in_from(const struct scavenge *s, const void *p) {
-    return (uintptr_t)((const char *)p - s->from_lo) <
+    return (uintptr_t)p - MG_WORD - (uintptr_t)s->from_lo <
            (uintptr_t)(s->from_hi - s->from_lo);
 }
 
@@ -189,18 +191,47 @@ static void visit_root(movgc_heap *h, void **slot, void *ctx) {
         *slot = copy(s, *slot);
 }
 
+/* Scan the marked cards of a carded large object; unmark the cards that no
+ * longer point into the nursery.  Returns whether any card stays marked. */
+static bool scan_cards(struct scavenge *s, void *obj, struct large *l) {
+    void **slots = mg_slots(obj);
+    size_t n = movgc_nrefs(obj);
+    bool any = false;
+    for (size_t c = 0; c * MG_CARD_SLOTS < n; c++) {
+        if (!l->cards[c])
+            continue;
+        size_t end = (c + 1) * MG_CARD_SLOTS < n ? (c + 1) * MG_CARD_SLOTS : n;
+        bool young = false;
+        for (size_t i = c * MG_CARD_SLOTS; i < end; i++) {
+            if (in_from(s, slots[i]))
+                slots[i] = copy(s, slots[i]);
+            young |= mg_is_young(s->h, slots[i]);
+        }
+        l->cards[c] = young;
+        any |= young;
+    }
+    l->remembered = any;
+    return any;
+}
+
 /* Scan the remembered objects; keep those still pointing into the nursery
  * (at survivors in 'to', which is young too).  A slot's final value is known
- * once scanned, so the answer is final too. */
+ * once scanned, so the answer is final too. [barrier.remembered] */
 static void scan_remset(struct scavenge *s) {
-    struct remset *r = &s->h->remset;
+    movgc_heap *h = s->h;
+    struct remset *r = &h->remset;
     size_t kept = 0;
     for (size_t i = 0; i < r->n; i++) {
         void *obj = r->objs[i];
-        if (scan_slots(s, obj))
+        struct large *l = mg_is_old(h, obj) ? NULL : mg_los_of(obj);
+        if (l && l->cards) {
+            if (scan_cards(s, obj, l))
+                r->objs[kept++] = obj;
+        } else if (scan_slots(s, obj)) {
             r->objs[kept++] = obj;
-        else
+        } else {
             *mg_hdr(obj) &= ~(uint64_t)HDR_REMEMBERED;
+        }
     }
     r->n = kept;
 }

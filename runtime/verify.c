@@ -91,6 +91,21 @@ static void walk(struct verify *v, struct starts *s, char *lo, char *hi,
              (void *)hi, (size_t)(p - hi));
 }
 
+/* A carded large object: each nursery reference's card is marked. */
+static void check_cards(struct verify *v, void *obj, struct large *l) {
+    if (*mg_hdr(obj) & HDR_REMEMBERED)
+        fail(v, "carded large object %p has the remembered header bit", obj);
+    if (l->remembered)
+        v->remembered++;
+    void **slots = mg_slots(obj);
+    for (size_t i = 0; i < movgc_nrefs(obj); i++)
+        if (mg_is_young(v->h, slots[i]) &&
+            (!l->remembered || !l->cards[i / MG_CARD_SLOTS]))
+            fail(v, "large object %p (tag %u) slot %zu points into the nursery "
+                    "but its card is not marked (a store bypassed movgc_set?)",
+                 obj, movgc_tag(obj), i);
+}
+
 static void check_slots(struct verify *v, void *obj) {
     size_t n = movgc_nrefs(obj);
     void **slots = mg_slots(obj);
@@ -107,6 +122,11 @@ static void check_slots(struct verify *v, void *obj) {
     if (mg_is_young(v->h, obj)) {
         if (remembered)
             fail(v, "young object %p is flagged remembered", obj);
+        return;
+    }
+    struct large *l = mg_is_old(v->h, obj) ? NULL : mg_los_of(obj);
+    if (l && l->cards) {
+        check_cards(v, obj, l);
         return;
     }
     if (remembered)

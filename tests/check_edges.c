@@ -1,0 +1,83 @@
+/* check_edges.c -- objects at the edges of the spaces: 0-byte objects whose
+ * address is one past their header, at the very end of a semispace or of
+ * the old space. */
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "movgc.h"
+
+static movgc_heap *h;
+static void setup(void) {
+    movgc_config cfg = {.nursery_bytes = 64 << 10, .flags = MOVGC_VERIFY};
+    h = movgc_heap_new(&cfg);
+}
+static void teardown(void) { movgc_heap_free(h); }
+
+/* Fill the nursery with back-to-back 8-byte objects, all kept: one of them
+ * ends each semispace exactly, so its address is the semispace's end. */
+START_TEST(test_edges_empty_objects_fill_semispaces_exactly) {
+    size_t n = getenv("MOVGC_STRESS") ? 3000 : 40000;
+    void *arr = movgc_alloc(h, 1, n, 0);  /* large: never moves */
+    MOVGC_FRAME(h);
+    MOVGC_ROOT(h, arr);
+    for (size_t i = 0; i < n; i++) {
+        void *e = movgc_alloc(h, (unsigned)(i % 60000) + 1, 0, 0);
+        movgc_set(h, arr, i, e);
+    }
+    for (int k = 0; k < 4; k++) {
+        movgc_collect(h, k == 3 ? MOVGC_FULL : MOVGC_MINOR);
+        for (size_t i = 0; i < n; i++) {
+            void *e = movgc_get(arr, i);
+            ck_assert_uint_eq(movgc_tag(e), (unsigned)(i % 60000) + 1);
+            ck_assert_uint_eq(movgc_nrefs(e), 0);
+            ck_assert_uint_eq(movgc_nbytes(e), 0);
+            if (i > 0)
+                ck_assert_ptr_ne(e, movgc_get(arr, i - 1));
+        }
+    }
+    MOVGC_UNFRAME(h);
+}
+END_TEST
+
+/* The last object promoted, and so the last of the old space, is empty. */
+START_TEST(test_edges_empty_object_ends_old_space) {
+    void *list = NULL, *e = NULL;
+    MOVGC_FRAME(h);
+    MOVGC_ROOT(h, list);
+    MOVGC_ROOT(h, e);
+    for (int i = 0; i < 100; i++) {
+        void *cell = movgc_alloc(h, 2, 2, 0);
+        movgc_set(h, cell, 1, list);
+        list = cell;
+        e = movgc_alloc(h, 3, 0, 0);
+        movgc_set(h, list, 0, e);
+    }
+    movgc_handle hd = movgc_handle_new(h, e);  /* last: also a root */
+    for (int k = 0; k < 3; k++) {
+        movgc_collect(h, MOVGC_FULL);
+        int n = 0;
+        for (void *c = list; c; c = movgc_get(c, 1), n++)
+            ck_assert_uint_eq(movgc_tag(movgc_get(c, 0)), 3);
+        ck_assert_int_eq(n, 100);
+        ck_assert_ptr_eq(movgc_handle_get(h, hd), e);
+        ck_assert_ptr_eq(movgc_get(list, 0), e);
+    }
+    movgc_handle_free(h, hd);
+    MOVGC_UNFRAME(h);
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("edges");
+    TCase *tc = tcase_create("empty objects");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_edges_empty_objects_fill_semispaces_exactly);
+    tcase_add_test(tc, test_edges_empty_object_ends_old_space);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
