@@ -46,7 +46,8 @@ static double quantile(struct dist *d, double q) {
 }
 
 static int describe(char *out, size_t n, const char *name, struct dist *d) {
-    qsort(d->v, d->n, sizeof *d->v, cmp);
+    if (d->n)
+        qsort(d->v, d->n, sizeof *d->v, cmp);
     return snprintf(out, n, "%s_n=%zu %s_p50_ms=%.3f %s_p99_ms=%.3f %s_max_ms=%.3f ",
                     name, d->n, name, quantile(d, 0.5), name, quantile(d, 0.99),
                     name, quantile(d, 1.0));
