@@ -230,10 +230,14 @@ static void *alloc_young(movgc_heap *h, unsigned tag, size_t nrefs, size_t nbyte
                          size_t size) {
     if (!mg_nursery_refill(h, size)) {
         collect_for_allocation(h);
-        if (!mg_nursery_refill(h, size)) {  /* [heap.retry] */
-            mg_heap_full(h);
-            if (!mg_nursery_refill(h, size))
-                return NULL;
+        if (!mg_nursery_refill(h, size)) {
+            /* survivors fill the nursery: promote them all */
+            mg_heap_minor(h, true);
+            if (!mg_nursery_refill(h, size)) {  /* [heap.retry] */
+                mg_heap_full(h);
+                if (!mg_nursery_refill(h, size))
+                    return NULL;
+            }
         }
     }
     char *raw = h->pub.alloc_ptr_;

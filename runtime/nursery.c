@@ -123,12 +123,14 @@ static void push_promoted(struct scavenge *s, void *obj) {
     s->promoted[s->npromoted++] = obj;
 }
 
-/* Where a survivor of size bytes goes: old if old enough and there is room,
- * else 'to', else old after all. [nursery.fits] */
+/* Where a survivor of size bytes goes: old if old enough, or if survivors
+ * already fill half of 'to' (a nursery full of survivors is no nursery),
+ * and there is room; else 'to', else old after all. [nursery.fits] */
 static char *destination(struct scavenge *s, size_t size, unsigned age,
                          bool *old) {
     char *dst = NULL;
-    if (s->tenure_all || age >= s->h->nursery.promote_age)
+    if (s->tenure_all || age >= s->h->nursery.promote_age ||
+        (size_t)(s->to_ptr - s->h->nursery.to) > s->h->nursery.semi / 2)
         dst = mg_old_alloc(s->h, size);
     if (!dst && (size_t)(s->to_end - s->to_ptr) >= size) {
         dst = s->to_ptr;
