@@ -84,11 +84,6 @@ bool mg_nursery_refill(movgc_heap *h, size_t size) {
     return true;
 }
 
-bool mg_nursery_holds(const movgc_heap *h, const void *obj) {
-    return (const char *)obj > h->nursery.from &&
-           (const char *)obj <= h->pub.alloc_ptr_;
-}
-
 /* ================================================================ copying */
 
 struct scavenge {
@@ -278,7 +273,8 @@ static void *fin_keep(void *obj, void *ctx) {
 }
 static void fin_drain(void *ctx) { drain(ctx); }
 
-static void flip(movgc_heap *h, char *to_top) {
+/* Swap the semispaces; the evacuated one ended at from_top. */
+static void flip(movgc_heap *h, char *to_top, char *from_top) {
     struct nursery *n = &h->nursery;
     char *old_from = n->from;
     n->from = n->to;
@@ -286,7 +282,7 @@ static void flip(movgc_heap *h, char *to_top) {
     h->pub.alloc_ptr_ = h->pub.alloc_limit_ = to_top;
     n->zeroed = n->counted = to_top;
     if (h->cfg.flags & MOVGC_VERIFY)  /* stale pointers into it read junk */
-        memset(n->to, 0xdb, n->semi);
+        memset(n->to, 0xdb, (size_t)(from_top - n->to));
 }
 
 size_t mg_nursery_collect(movgc_heap *h, bool tenure_all) {
@@ -315,6 +311,6 @@ size_t mg_nursery_collect(movgc_heap *h, bool tenure_all) {
     mg_identity_young(h, forwarded, &s);
     free(s.promoted);
     h->stats.bytes_promoted += s.promoted_bytes;
-    flip(h, s.to_ptr);
+    flip(h, s.to_ptr, s.from_hi);
     return s.copied;
 }

@@ -29,7 +29,5 @@ void mg_nursery_count(movgc_heap *h);
  * tenure_all) go to the old space, where there is room.  Returns the bytes
  * copied within the nursery (promoted bytes go to stats). */
 size_t mg_nursery_collect(movgc_heap *h, bool tenure_all);
-/* Is obj a live object of the allocation semispace? (verification) */
-bool mg_nursery_holds(const movgc_heap *h, const void *obj);
 
 #endif
