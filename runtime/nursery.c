@@ -297,7 +297,6 @@ size_t mg_nursery_collect(movgc_heap *h, bool tenure_all) {
         .to_end = n->to + n->semi,
         .tenure_all = tenure_all,
     };
-    mg_old_seal(h);
     mg_roots_visit(h, visit_root, &s);
     mg_handles_visit(h, MG_H_STRONG, visit_root, &s);
     mg_final_visit(h, true, visit_root, &s);
