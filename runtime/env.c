@@ -122,8 +122,10 @@ bool mg_env_settings(const movgc_config *cfg, struct settings *out) {
         !env_flag(cfg, "MOVGC_VERBOSE", MOVGC_VERBOSE, &c->flags) ||
         !env_promote_age(cfg, &out->promote_age))
         return false;
-    if (c->nursery_bytes == 0)
+    if (c->nursery_bytes == 0) {
         c->nursery_bytes = DEFAULT_NURSERY;
+        out->nursery_default = true;
+    }
     if (c->growth == 0)
         c->growth = DEFAULT_GROWTH;
     return true;
