@@ -1,5 +1,5 @@
 #!/bin/sh
-# check-readme.sh -- the README drafts quote the examples (and outputs) that
+# check-readme.sh -- README.md quotes the binding examples (and outputs) that
 # the tests run, verbatim.
 here=$(cd "$(dirname "$0")" && pwd)
 python=${PYTHON3:-python3}
@@ -9,7 +9,7 @@ fi
 exec "$python" - "$here" <<'PY'
 import os, sys
 here = sys.argv[1]
-with open(os.path.join(here, "README-sections.md")) as f:
+with open(os.path.join(here, "..", "README.md")) as f:
     readme = f.read()
 quoted = ["ffi/example.c", "ffi/example.expected", "python/example.py",
           "python/example.expected",
