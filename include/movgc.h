@@ -101,7 +101,8 @@ MOVGC_API void movgc_roots_restore(movgc_heap *h, size_t depth);
 /* Shadow-stack frames.  MOVGC_FRAME(h) opens a frame in the current block;
  * MOVGC_ROOT(h, var) roots a local pointer variable of any object-pointer
  * type; MOVGC_UNFRAME(h) pops everything rooted since the frame opened (call
- * it on every exit path, or use MOVGC_RETURN).  A block has one frame.
+ * it on every exit path, or use MOVGC_RETURN).  One frame per function: a
+ * frame in a nested block would shadow the outer one (-Wshadow warns).
  *
  *     node *a = NULL, *b = NULL;
  *     MOVGC_FRAME(h);

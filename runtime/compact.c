@@ -231,7 +231,7 @@ static void fin_keep_children(void *obj, void *ctx) {
     size_t n = movgc_nrefs(obj);
     void **slots = mg_slots(obj);
     for (size_t i = 0; i < n; i++)
-        if (slots[i])
+        if (slots[i] && slots[i] != obj)  /* a self reference does not delay it */
             mark(f, slots[i]);
 }
 static void *fin_keep(void *obj, void *ctx) {
@@ -300,7 +300,27 @@ POPCNT_CLONES static char *plan(struct full *f) {
     return dest;
 }
 
-/* The gaps before pinned objects, address order; NULL/0 if none. */
+/* The gap before the pinned object at word w: [lo, base + 8w). */
+static inline char *gap_start(const struct full *f, size_t w) {
+    return forward_word(f, w);
+}
+
+/* Fill every gap before a pinned object, listed or not, once objects have
+ * slid, so the old space walks from base to top. [old.walk] */
+POPCNT_CLONES static void fill_gaps(struct full *f) {
+    if (!f->any_pinned)
+        return;
+    for (size_t b = 0; b < f->nblocks; b++)
+        for (uint64_t bits = f->pinned.w[b]; bits; bits &= bits - 1) {
+            size_t w = b * 64 + (size_t)__builtin_ctzll(bits);
+            char *lo = gap_start(f, w), *hi = f->base + 8 * w;
+            if (lo < hi)
+                mg_fill(lo, (size_t)(hi - lo));
+        }
+}
+
+/* The gaps before pinned objects, address order, for promotion to reuse;
+ * NULL/0 if none.  Best effort: a gap left off the list is only waste. */
 POPCNT_CLONES static struct gap *gaps_of(struct full *f, size_t *ngaps) {
     *ngaps = 0;
     if (!f->any_pinned)
@@ -310,14 +330,16 @@ POPCNT_CLONES static struct gap *gaps_of(struct full *f, size_t *ngaps) {
     for (size_t b = 0; b < f->nblocks; b++) {
         for (uint64_t bits = f->pinned.w[b]; bits; bits &= bits - 1) {
             size_t w = b * 64 + (size_t)__builtin_ctzll(bits);
-            char *lo = forward_word(f, w), *hi = f->base + 8 * w;
+            char *lo = gap_start(f, w), *hi = f->base + 8 * w;
             if (lo == hi)
                 continue;
             if (n == cap) {
                 cap = cap ? cap * 2 : 16;
                 struct gap *more = realloc(g, cap * sizeof *more);
-                if (!more)
-                    break;  /* an unlisted gap stays a filler: only waste */
+                if (!more) {
+                    *ngaps = n;
+                    return g;
+                }
                 g = more;
             }
             g[n++] = (struct gap){lo, hi};
@@ -481,8 +503,7 @@ size_t mg_compact_collect(movgc_heap *h, struct compact_times *out) {
     h->stats.bytes_compacted += slide(&f);
     uint64_t t4 = mg_now_ns();
     *out = (struct compact_times){t1 - t0, t2 - t1, t3 - t2, t4 - t3};
-    for (size_t i = 0; i < ngaps; i++)
-        mg_fill(gaps[i].lo, (size_t)(gaps[i].hi - gaps[i].lo));
+    fill_gaps(&f);
     mg_old_reset(h, new_top, gaps, ngaps);
     mg_los_sweep(h);
     tables_free(&f);

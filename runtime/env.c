@@ -35,13 +35,18 @@ static bool parse_size(const char *s, size_t *out) {
     return true;
 }
 
-/* The variables replace defaults only: a field the caller set wins. */
+/* The variables replace defaults only: a field the caller set wins, but a
+ * malformed value is an error either way. */
 static bool env_size(const movgc_config *cfg, const char *name, size_t *out) {
     const char *s = getenv(name);
-    if (!s || *out != 0)
+    size_t v;
+    if (!s)
         return true;
-    if (parse_size(s, out))
+    if (parse_size(s, &v)) {
+        if (*out == 0)
+            *out = v;
         return true;
+    }
     mg_error_cfg(cfg, MOVGC_E_CONFIG,
                  "%s='%s' is not a size (digits with optional K, M or G)",
                  name, s);
@@ -64,7 +69,7 @@ static bool env_flag(const movgc_config *cfg, const char *name,
 
 static bool env_growth(const movgc_config *cfg, double *out) {
     const char *s = getenv("MOVGC_GROWTH");
-    if (!s || *out != 0)
+    if (!s)
         return true;
     char *end;
     errno = 0;
@@ -74,7 +79,8 @@ static bool env_growth(const movgc_config *cfg, double *out) {
                      "MOVGC_GROWTH='%s' must be a number from 1 to 100", s);
         return false;
     }
-    *out = g;
+    if (*out == 0)
+        *out = g;
     return true;
 }
 
@@ -122,8 +128,10 @@ bool mg_env_settings(const movgc_config *cfg, struct settings *out) {
         !env_flag(cfg, "MOVGC_VERBOSE", MOVGC_VERBOSE, &c->flags) ||
         !env_promote_age(cfg, &out->promote_age))
         return false;
-    if (c->nursery_bytes == 0)
+    if (c->nursery_bytes == 0) {
         c->nursery_bytes = DEFAULT_NURSERY;
+        out->nursery_default = true;
+    }
     if (c->growth == 0)
         c->growth = DEFAULT_GROWTH;
     return true;

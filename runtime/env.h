@@ -11,6 +11,7 @@
 struct settings {
     movgc_config cfg;       /* nursery_bytes, heap_limit, growth, flags final */
     unsigned promote_age;   /* minor collections survived before promotion */
+    bool nursery_default;   /* neither the caller nor MOVGC_NURSERY sized it */
 };
 
 /* Fill *out from cfg (may be NULL) and the environment.  false after a

@@ -5,8 +5,9 @@
  * has run and a later collection finds it unreachable again.  So a finalizer
  * always sees what its object references still unfinalized.  A cycle of
  * finalizable objects is therefore never finalized (as in bdwgc's default
- * mode); break such cycles by hand.  Within one collection, finalizers run
- * in registration order.
+ * mode), except that an object's references to itself do not count.
+ * Finalizers run in the order the collections queued them (within one
+ * collection: nursery objects first, then old ones).
  * [final.flag] HDR_FINAL is set exactly on objects in 'young' or 'old'.
  * [final.pending] objects in 'pending' are roots until their finalizer ran. */
 #include "finalize.h"

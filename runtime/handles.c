@@ -192,6 +192,7 @@ void *movgc_pin(movgc_heap *h, movgc_handle hd) {
     }
     if (t->pins[i]++ == 0)
         t->npinned++;
+    mg_final_run(h);  /* those the collection above found; obj is pinned */
     return obj;
 }
 

@@ -17,6 +17,7 @@
 #include "vm.h"
 
 #define MIN_SEMI ((size_t)64 << 10)
+#define ADAPTIVE_START ((size_t)1 << 20) /* default nursery's first size */
 #define MIN_FULL_THRESHOLD ((size_t)4 << 20)
 #define DEFAULT_RESERVE ((size_t)64 << 30) /* old space, address space only */
 #define MIN_RESERVE ((size_t)256 << 20)
@@ -58,7 +59,10 @@ movgc_heap *movgc_heap_new(const movgc_config *cfg) {
     h->cfg = s.cfg;
     mg_los_init(&h->los);
     size_t limit = h->cfg.heap_limit;
-    if (!mg_roots_init(h) || !mg_nursery_init(h, semi_for(&h->cfg), s.promote_age) ||
+    size_t semi = semi_for(&h->cfg);
+    size_t first = s.nursery_default && semi > ADAPTIVE_START ? ADAPTIVE_START : semi;
+    if (!mg_roots_init(h) ||
+        !mg_nursery_init(h, semi, first, s.nursery_default, s.promote_age) ||
         !mg_old_init(h, limit ? limit : DEFAULT_RESERVE, limit ? limit : MIN_RESERVE)) {
         mg_error(h, MOVGC_E_NOMEM, "the OS refused the heap's initial memory");
         movgc_heap_free(h);
@@ -145,11 +149,13 @@ void mg_heap_minor(movgc_heap *h, bool tenure_all) {
 }
 
 /* The old + large bytes at which the next full collection starts: live *
- * growth, but at least live + four semispaces of promotion, so a small
- * heap is not fully collected every few minor collections. */
+ * growth, but at least live + two semispaces of promotion, so a small
+ * heap is not fully collected every few minor collections (a full
+ * collection then marks at most live / (2 * size) bytes per byte
+ * promoted). */
 static size_t full_threshold(const movgc_heap *h, size_t live) {
     double target = (double)live * h->cfg.growth;
-    size_t floor = live + 4 * h->nursery.semi;
+    size_t floor = live + 2 * h->nursery.size;
     if (floor < MIN_FULL_THRESHOLD)
         floor = MIN_FULL_THRESHOLD;
     return target > (double)floor ? (size_t)target : floor;
@@ -275,7 +281,7 @@ void *movgc_alloc_(movgc_heap *h, unsigned tag, size_t nrefs, size_t nbytes) {
         stress(h);
     size_t size = mg_size_of(nrefs, nbytes);
     void *obj;
-    if (size >= MG_LARGE_MIN || size > h->nursery.semi / 4)
+    if (size >= MG_LARGE_MIN || size > h->nursery.size / 4)
         obj = alloc_large(h, tag, nrefs, nbytes);
     else
         obj = alloc_young(h, tag, nrefs, nbytes, size);

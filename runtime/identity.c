@@ -1,7 +1,10 @@
 /* identity.c -- movgc_identity_hash.  An object that was never hashed costs
- * nothing.  The first call derives the hash from the object's address at
- * that moment (mixed with a per-heap salt) and records it in a side table
- * keyed by address; the collectors rekey the entries of objects they move.
+ * nothing.  The first call takes the next value of a per-heap counter,
+ * mixed (a bijection, so no two objects of a heap share a hash) with a
+ * per-heap salt, and records it in a side table keyed by address; the
+ * collectors rekey the entries of objects they move.  (Deriving it from the
+ * address would collide: the nursery hands out the same addresses again
+ * after every collection.)
  * Keeping the hash out of the object keeps the header at 8 bytes and lets
  * compaction slide objects without growing them.
  * [identity.flag] HDR_HASHED is set exactly on the keys of 'young'/'old',
@@ -76,7 +79,7 @@ uint64_t movgc_identity_hash(movgc_heap *h, void *obj) {
     struct idtab *t = mg_is_young(h, obj) ? &h->ids.young : &h->ids.old;
     if (*mg_hdr(obj) & HDR_HASHED)
         return slot_for(t, obj)->hash;
-    uint64_t hash = mix((uint64_t)(uintptr_t)obj ^ h->ids.salt);
+    uint64_t hash = mix(++h->ids.counter ^ h->ids.salt);
     insert(h, t, obj, hash);
     *mg_hdr(obj) |= HDR_HASHED;
     return hash;

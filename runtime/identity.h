@@ -16,6 +16,7 @@ struct identity {
     struct idtab young;  /* objects in the nursery */
     struct idtab old;    /* old and large objects */
     uint64_t salt;       /* per heap, so hashes differ between heaps */
+    uint64_t counter;    /* hashes handed out so far */
 };
 
 void mg_identity_free(movgc_heap *h);

@@ -2,10 +2,12 @@
  * Invariants:
  * [nursery.alloc] [from, alloc_ptr_) holds objects back to back; the inline
  *   allocator only writes headers, so [alloc_ptr_, alloc_limit_) is zero and
- *   alloc_limit_ <= zeroed <= from + semi.
+ *   alloc_limit_ <= zeroed <= from + size.
  * [nursery.empty] between collections 'to' holds nothing live.
  * [nursery.fits] survivors of one collection always fit: each goes to the
- *   old space or to 'to', and 'to' alone can take everything 'from' held. */
+ *   old space or to 'to', and 'to' alone can take everything 'from' held.
+ * [nursery.size] both semispaces use their first 'size' bytes; 'size' only
+ *   grows, between collections, so [nursery.fits] holds. */
 #include "nursery.h"
 
 #include <stdlib.h>
@@ -20,21 +22,25 @@
 
 #define ZERO_CHUNK ((size_t)32 << 10)
 
-bool mg_nursery_init(movgc_heap *h, size_t semi, unsigned promote_age) {
+bool mg_nursery_init(movgc_heap *h, size_t semi, size_t size, bool adaptive,
+                     unsigned promote_age) {
     struct nursery *n = &h->nursery;
     size_t page = mg_vm_page();
     semi = (semi + page - 1) & ~(page - 1);
+    size = (size + page - 1) & ~(page - 1);
     n->base = mg_vm_map(2 * semi);
     if (!n->base)
         return false;
     n->semi = semi;
+    n->size = size < semi ? size : semi;
+    n->adaptive = adaptive && n->size < semi;
     n->from = n->zeroed = n->counted = n->base;
     n->to = n->base + semi;
     n->promote_age = promote_age;
     h->pub.young_lo_ = (uintptr_t)n->base + MG_WORD;  /* object addresses */
     h->pub.young_size_ = 2 * semi;
     h->pub.alloc_ptr_ = h->pub.alloc_limit_ = n->base;
-    h->held += 2 * semi;
+    h->held += 2 * n->size;  /* the pages beyond 'size' are never touched */
     return true;
 }
 
@@ -67,7 +73,7 @@ static void zero(char *lo, char *hi) {
 bool mg_nursery_refill(movgc_heap *h, size_t size) {
     struct nursery *n = &h->nursery;
     char *ptr = h->pub.alloc_ptr_;
-    char *end = n->from + n->semi;
+    char *end = n->from + n->size;
     if ((size_t)(end - ptr) < size)
         return false;
     if ((size_t)(n->zeroed - ptr) < size) {
@@ -82,11 +88,6 @@ bool mg_nursery_refill(movgc_heap *h, size_t size) {
     }
     h->pub.alloc_limit_ = (h->cfg.flags & MOVGC_STRESS) ? ptr : n->zeroed;
     return true;
-}
-
-bool mg_nursery_holds(const movgc_heap *h, const void *obj) {
-    return (const char *)obj > h->nursery.from &&
-           (const char *)obj <= h->pub.alloc_ptr_;
 }
 
 /* ================================================================ copying */
@@ -130,7 +131,7 @@ static char *destination(struct scavenge *s, size_t size, unsigned age,
                          bool *old) {
     char *dst = NULL;
     if (s->tenure_all || age >= s->h->nursery.promote_age ||
-        (size_t)(s->to_ptr - s->h->nursery.to) > s->h->nursery.semi / 2)
+        (size_t)(s->to_ptr - s->h->nursery.to) > s->h->nursery.size / 2)
         dst = mg_old_alloc(s->h, size);
     if (!dst && (size_t)(s->to_end - s->to_ptr) >= size) {
         dst = s->to_ptr;
@@ -269,8 +270,13 @@ static void fin_keep_children(void *obj, void *ctx) {
     struct scavenge *s = ctx;
     /* obj stays behind and its copy, made later, takes these slots; if
      * another candidate reached it first, the copy is scanned anyway. */
-    if (in_from(s, obj) && !(*mg_hdr(obj) & HDR_FWD))
-        scan_slots(s, obj);
+    if (!in_from(s, obj) || (*mg_hdr(obj) & HDR_FWD))
+        return;
+    size_t n = movgc_nrefs(obj);
+    void **slots = mg_slots(obj);
+    for (size_t i = 0; i < n; i++)  /* a self reference does not delay it */
+        if (slots[i] != obj && in_from(s, slots[i]))
+            slots[i] = copy(s, slots[i]);
 }
 static void *fin_keep(void *obj, void *ctx) {
     struct scavenge *s = ctx;
@@ -278,7 +284,24 @@ static void *fin_keep(void *obj, void *ctx) {
 }
 static void fin_drain(void *ctx) { drain(ctx); }
 
-static void flip(movgc_heap *h, char *to_top) {
+/* An adaptive nursery starts small, so a small program's footprint stays
+ * small, and doubles whenever more than an eighth of it survives a minor
+ * collection: survivors copied and promoted are what a small nursery costs
+ * (objects get no time to die), so that is where it is too small. */
+static void adapt(movgc_heap *h, size_t survived) {
+    struct nursery *n = &h->nursery;
+    if (survived <= n->size / 8)
+        return;
+    size_t grown = n->size * 2 < n->semi ? n->size * 2 : n->semi;
+    if (!mg_heap_may_take(h, 2 * (grown - n->size)))
+        return;
+    h->held += 2 * (grown - n->size);
+    n->size = grown;
+    n->adaptive = grown < n->semi;
+}
+
+/* Swap the semispaces; the evacuated one ended at from_top. */
+static void flip(movgc_heap *h, char *to_top, char *from_top) {
     struct nursery *n = &h->nursery;
     char *old_from = n->from;
     n->from = n->to;
@@ -286,7 +309,7 @@ static void flip(movgc_heap *h, char *to_top) {
     h->pub.alloc_ptr_ = h->pub.alloc_limit_ = to_top;
     n->zeroed = n->counted = to_top;
     if (h->cfg.flags & MOVGC_VERIFY)  /* stale pointers into it read junk */
-        memset(n->to, 0xdb, n->semi);
+        memset(n->to, 0xdb, (size_t)(from_top - n->to));
 }
 
 size_t mg_nursery_collect(movgc_heap *h, bool tenure_all) {
@@ -298,10 +321,9 @@ size_t mg_nursery_collect(movgc_heap *h, bool tenure_all) {
         .from_hi = h->pub.alloc_ptr_,
         .scan = n->to,
         .to_ptr = n->to,
-        .to_end = n->to + n->semi,
+        .to_end = n->to + n->size,
         .tenure_all = tenure_all,
     };
-    mg_old_seal(h);
     mg_roots_visit(h, visit_root, &s);
     mg_handles_visit(h, MG_H_STRONG, visit_root, &s);
     mg_final_visit(h, true, visit_root, &s);
@@ -315,6 +337,8 @@ size_t mg_nursery_collect(movgc_heap *h, bool tenure_all) {
     mg_identity_young(h, forwarded, &s);
     free(s.promoted);
     h->stats.bytes_promoted += s.promoted_bytes;
-    flip(h, s.to_ptr);
+    flip(h, s.to_ptr, s.from_hi);
+    if (n->adaptive && !tenure_all)
+        adapt(h, s.copied + s.promoted_bytes);
     return s.copied;
 }

@@ -9,7 +9,9 @@
 
 struct nursery {
     char *base;      /* mapping of both semispaces, 2 * semi bytes */
-    size_t semi;     /* bytes in one semispace */
+    size_t semi;     /* bytes mapped for one semispace: the most it can use */
+    size_t size;     /* bytes of each semispace in use, <= semi [nursery.size] */
+    bool adaptive;   /* size grows with survival (the default nursery) */
     char *from;      /* the semispace allocated into */
     char *to;        /* the other one: empty between collections */
     char *zeroed;    /* bytes from alloc_ptr_ up to here are zero */
@@ -17,7 +19,10 @@ struct nursery {
     unsigned promote_age; /* survive this many minor GCs to be promoted */
 };
 
-bool mg_nursery_init(movgc_heap *h, size_t semi, unsigned promote_age);
+/* Map two semispaces of semi bytes and use 'size' bytes of each; an
+ * adaptive nursery grows towards semi as more survives. */
+bool mg_nursery_init(movgc_heap *h, size_t semi, size_t size, bool adaptive,
+                     unsigned promote_age);
 void mg_nursery_free(movgc_heap *h);
 /* Make size bytes at alloc_ptr_ usable (zeroed); false when the semispace
  * is full.  In stress mode alloc_limit_ stays at alloc_ptr_. */
@@ -29,7 +34,5 @@ void mg_nursery_count(movgc_heap *h);
  * tenure_all) go to the old space, where there is room.  Returns the bytes
  * copied within the nursery (promoted bytes go to stats). */
 size_t mg_nursery_collect(movgc_heap *h, bool tenure_all);
-/* Is obj a live object of the allocation semispace? (verification) */
-bool mg_nursery_holds(const movgc_heap *h, const void *obj);
 
 #endif

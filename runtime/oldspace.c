@@ -59,19 +59,23 @@ static bool grow(movgc_heap *h, size_t need) {
     return true;
 }
 
+/* The filler is only for walkers: allocation goes on bumping into the gap
+ * over it, and the next walk seals again. */
 void mg_old_seal(movgc_heap *h) {
+    struct oldspace *o = &h->old;
+    if (o->in_gap && o->ptr < o->limit)
+        mg_fill(o->ptr, (size_t)(o->limit - o->ptr));
+}
+
+/* Move the bump range to the next gap that can take size, else the tail;
+ * what the current gap has left becomes filler for good. */
+static void next_range(movgc_heap *h, size_t size) {
     struct oldspace *o = &h->old;
     if (o->in_gap && o->ptr < o->limit) {
         mg_fill(o->ptr, (size_t)(o->limit - o->ptr));
         o->gap_bytes -= (size_t)(o->limit - o->ptr);
         o->ptr = o->limit;
     }
-}
-
-/* Move the bump range to the next gap that can take size, else the tail. */
-static void next_range(movgc_heap *h, size_t size) {
-    struct oldspace *o = &h->old;
-    mg_old_seal(h);
     while (o->next_gap < o->ngaps) {
         struct gap *g = &o->gaps[o->next_gap++];
         if ((size_t)(g->hi - g->lo) >= size) {

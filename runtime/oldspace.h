@@ -29,7 +29,8 @@ void mg_old_free(movgc_heap *h);
 /* size bytes (header included) of old space, or NULL when the limit or the
  * OS refuses: nothing is reported, the caller decides. */
 char *mg_old_alloc(movgc_heap *h, size_t size);
-/* Make [base, top) walkable: fill the unused rest of a gap being used. */
+/* Make [base, top) walkable: write a filler over the unused rest of the gap
+ * being allocated into (allocation continues there afterwards). */
 void mg_old_seal(movgc_heap *h);
 /* Bytes of old space in use (objects, fillers between them excluded). */
 size_t mg_old_used(const movgc_heap *h);

@@ -45,10 +45,6 @@ void mg_vm_decommit(void *addr, size_t bytes) {
          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
 }
 
-void mg_vm_discard(void *addr, size_t bytes) {
-    madvise(addr, bytes, MADV_DONTNEED);
-}
-
 void *mg_vm_map(size_t bytes) {
     if (injected_failure())
         return NULL;

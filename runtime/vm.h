@@ -13,8 +13,6 @@ void *mg_vm_reserve(size_t bytes);
 bool mg_vm_commit(void *addr, size_t bytes);
 /* Give the pages back to the OS and make them inaccessible again. */
 void mg_vm_decommit(void *addr, size_t bytes);
-/* Give the pages back but keep them usable (they read as zero next time). */
-void mg_vm_discard(void *addr, size_t bytes);
 /* A fresh read-write zeroed mapping.  NULL on failure. */
 void *mg_vm_map(size_t bytes);
 void mg_vm_unmap(void *addr, size_t bytes);

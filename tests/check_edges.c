@@ -1,7 +1,8 @@
-/* check_edges.c -- objects at the edges of the spaces: 0-byte objects whose
+/* check_edges.c -- objects at the edges of the spaces (0-byte objects whose
  * address is one past their header, at the very end of a semispace or of
- * the old space. */
+ * the old space), and the cases a review of the runtime turned up. */
 #include <check.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -68,12 +69,86 @@ START_TEST(test_edges_empty_object_ends_old_space) {
 }
 END_TEST
 
+/* Objects hashed one after another at the same nursery address (each is
+ * promoted before the next is made) still get distinct hashes. */
+START_TEST(test_edges_identity_hashes_distinct_at_reused_addresses) {
+    enum { N = 16 };
+    void *keep = movgc_alloc(h, 1, N, 0);  /* keep: every object alive */
+    uint64_t hashes[N];
+    MOVGC_FRAME(h);
+    MOVGC_ROOT(h, keep);
+    movgc_collect(h, MOVGC_FULL);
+    for (int i = 0; i < N; i++) {
+        void *o = movgc_alloc(h, 2, 0, 8);
+        movgc_set(h, keep, (size_t)i, o);
+        hashes[i] = movgc_identity_hash(h, o);
+        movgc_collect(h, MOVGC_FULL);  /* the nursery starts over */
+    }
+    for (int i = 0; i < N; i++) {
+        ck_assert_uint_eq(movgc_identity_hash(h, movgc_get(keep, (size_t)i)), hashes[i]);
+        for (int j = 0; j < i; j++)
+            ck_assert_uint_ne(hashes[i], hashes[j]);
+    }
+    MOVGC_UNFRAME(h);
+}
+END_TEST
+
+static int finalized;
+static void count(movgc_heap *hh, void *obj, void *ud) {
+    (void)hh;
+    (void)obj;
+    (void)ud;
+    finalized++;
+}
+
+/* An object that references itself is still finalized. */
+START_TEST(test_edges_self_referencing_object_is_finalized) {
+    finalized = 0;
+    void *o = movgc_alloc(h, 1, 2, 0);
+    movgc_set(h, o, 0, o);
+    movgc_set_finalizer(h, o, count, NULL);
+    o = NULL;
+    movgc_collect(h, _i == 0 ? MOVGC_MINOR : MOVGC_FULL);
+    movgc_collect(h, MOVGC_FULL);
+    ck_assert_int_eq(finalized, 1);
+}
+END_TEST
+
+/* movgc_pin's collection runs the finalizers it found before returning. */
+START_TEST(test_edges_pin_runs_finalizers_it_found) {
+    finalized = 0;
+    void *dead = movgc_alloc(h, 1, 0, 8);
+    movgc_set_finalizer(h, dead, count, NULL);
+    dead = NULL;
+    movgc_handle hd = movgc_handle_new(h, movgc_alloc(h, 1, 0, 8));
+    ck_assert_ptr_nonnull(movgc_pin(h, hd));  /* young: collects */
+    ck_assert_int_eq(finalized, 1);
+    movgc_unpin(h, hd);
+    movgc_handle_free(h, hd);
+}
+END_TEST
+
+/* A malformed variable is an error even when the config sets the field. */
+START_TEST(test_edges_malformed_env_with_field_set_aborts) {
+    setenv("MOVGC_NURSERY", "lots", 1);
+    movgc_config c = {.nursery_bytes = 1 << 20};
+    movgc_heap_new(&c);  /* aborts naming MOVGC_NURSERY */
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("edges");
     TCase *tc = tcase_create("empty objects");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_edges_empty_objects_fill_semispaces_exactly);
     tcase_add_test(tc, test_edges_empty_object_ends_old_space);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("review findings");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_edges_identity_hashes_distinct_at_reused_addresses);
+    tcase_add_loop_test(tc, test_edges_self_referencing_object_is_finalized, 0, 2);
+    tcase_add_test(tc, test_edges_pin_runs_finalizers_it_found);
+    tcase_add_test_raise_signal(tc, test_edges_malformed_env_with_field_set_aborts, SIGABRT);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

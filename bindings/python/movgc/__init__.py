@@ -1,0 +1,23 @@
+"""movgc -- Python binding (ctypes) for the movgc moving, compacting heap.
+
+    import movgc
+    with movgc.Heap() as heap:
+        pair = heap.alloc(nrefs=2)
+        pair[0] = heap.alloc_bytes(b"hello")
+        heap.collect()                     # objects move; wrappers follow
+        with pair[0].pinned() as view:     # raw bytes only while pinned
+            print(bytes(view))
+"""
+from ._capi import (MOVGC_E_CONFIG, MOVGC_E_CORRUPT, MOVGC_E_MISUSE,
+                    MOVGC_E_NOMEM, MOVGC_E_STALE, MOVGC_OK, library_path)
+from .errors import (ConfigError, CorruptError, HeapClosedError, MisuseError,
+                     MovgcError, NoMemoryError, NotPinnedError,
+                     StaleHandleError)
+from .heap import Heap, Obj, Weak
+
+__all__ = [
+    "Heap", "Obj", "Weak", "MovgcError", "NoMemoryError", "StaleHandleError",
+    "MisuseError", "CorruptError", "ConfigError", "NotPinnedError",
+    "HeapClosedError", "library_path", "MOVGC_OK", "MOVGC_E_NOMEM",
+    "MOVGC_E_STALE", "MOVGC_E_MISUSE", "MOVGC_E_CORRUPT", "MOVGC_E_CONFIG",
+]

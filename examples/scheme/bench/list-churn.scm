@@ -1,0 +1,12 @@
+; list-churn.scm -- long lists built, mapped, filtered, reversed, dropped.
+(define (iota n) (let loop ((i (- n 1)) (acc '())) (if (< i 0) acc (loop (- i 1) (cons i acc)))))
+(define (filter p l) (let loop ((l l) (acc '())) (cond ((null? l) (reverse acc)) ((p (car l)) (loop (cdr l) (cons (car l) acc))) (else (loop (cdr l) acc)))))
+(define (sum l) (let loop ((l l) (s 0)) (if (null? l) s (loop (cdr l) (+ s (car l))))))
+(define total 0)
+(do ((r 0 (+ r 1))) ((= r 8))
+  (let* ((l (iota 100000))
+         (m (map (lambda (x) (* x 3)) l))
+         (f (filter even? m))
+         (v (list->vector (reverse f))))
+    (set! total (+ total (sum f) (vector-length v)))))
+(display total) (newline)

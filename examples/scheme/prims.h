@@ -1,0 +1,34 @@
+/* prims.h -- what the primitive files share: argument checks and their
+ * init functions.  A primitive gets its arguments in argv, whose slots are
+ * shadow-stack roots: it may allocate and then read argv[i] again. */
+#ifndef SCHEME_PRIMS_H
+#define SCHEME_PRIMS_H
+
+#include "eval.h"
+
+#define VARIADIC (-1)
+
+static inline void check_type(V v, unsigned t, const char *who, const char *what) {
+    if (type_of(v) != t)
+        sx_type_error(who, what, v);
+}
+static inline bool is_num(V v) { unsigned t = type_of(v); return t == T_FIX || t == T_FLO; }
+static inline void check_num(V v, const char *who) {
+    if (!is_num(v))
+        sx_type_error(who, "a number", v);
+}
+static inline double num_d(V v) { return type_of(v) == T_FIX ? (double)fix_val(v) : flo_val(v); }
+/* An exact integer argument in [lo, hi]. */
+int64_t check_index(V v, int64_t lo, int64_t hi, const char *who);
+
+/* Read and evaluate every datum of in, globally.  May collect. */
+int sx_load_stream(FILE *in);
+
+void prim_num_init(void);
+void prim_list_init(void);
+void prim_text_init(void);
+void prim_vec_init(void);
+void prim_sys_init(void);
+void prim_port_init(void);
+
+#endif

@@ -1,0 +1,297 @@
+/* read.c -- the reader: a recursive-descent parser over a stdio stream.
+ * Atoms are gathered in a C buffer first, so no heap address is held
+ * while allocating; lists are built head-first with rooted head and tail. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include "read.h"
+#include "eval.h"
+
+static char *tok;        /* token buffer, grown as needed */
+static size_t tokcap;
+
+static void tok_put(size_t i, int c) {
+    if (i + 1 >= tokcap) {
+        tokcap = tokcap ? tokcap * 2 : 256;
+        tok = realloc(tok, tokcap);
+        if (!tok)
+            sx_out_of_memory();
+    }
+    tok[i] = (char)c;
+}
+
+static _Noreturn void read_error(struct reader *r, const char *msg) {
+    char buf[160];
+    snprintf(buf, sizeof buf, "read: %s (line %d)", msg, r->line);
+    sx_raise(buf, NULL, 0, NULL);
+}
+
+static int next(struct reader *r) {
+    int c = getc(r->in);
+    if (c == '\n')
+        r->line++;
+    return c;
+}
+
+static void back(struct reader *r, int c) {
+    if (c == '\n')
+        r->line--;
+    if (c != EOF)
+        ungetc(c, r->in);
+}
+
+static bool delimiter(int c) {
+    return c == EOF || isspace(c) || c == '(' || c == ')' || c == '"' || c == ';';
+}
+
+void reader_skip_line(struct reader *r) {
+    int c;
+    while ((c = next(r)) != EOF && c != '\n')
+        ;
+}
+
+static V read_datum(struct reader *r, int c);
+
+static void skip_block_comment(struct reader *r) {
+    int c, depth = 1, prev = 0;
+    while (depth > 0) {
+        if ((c = next(r)) == EOF)
+            read_error(r, "unterminated #| comment");
+        if (prev == '|' && c == '#')
+            depth--, c = 0;
+        else if (prev == '#' && c == '|')
+            depth++, c = 0;
+        prev = c;
+    }
+}
+
+/* The first significant character, past blanks and comments. */
+static int skip_space(struct reader *r) {
+    int c;
+    for (;;) {
+        c = next(r);
+        if (c == ';') {
+            while ((c = next(r)) != EOF && c != '\n')
+                ;
+        } else if (c == '#') {
+            c = next(r);
+            if (c == '|') {
+                skip_block_comment(r);
+                continue;
+            }
+            if (c == ';') { /* datum comment: read one datum, drop it */
+                read_datum(r, skip_space(r));
+                continue;
+            }
+            back(r, c);
+            return '#';
+        } else if (c == EOF || !isspace(c)) {
+            return c;
+        }
+    }
+}
+
+/* Read characters up to a delimiter into 'tok' from index n on; returns
+ * the length. */
+static size_t read_token(struct reader *r, int c, size_t n) {
+    while (!delimiter(c)) {
+        tok_put(n++, c);
+        c = next(r);
+    }
+    back(r, c);
+    tok_put(n, 0);
+    return n;
+}
+
+V parse_number(const char *s, size_t len, int radix) {
+    char buf[128], *end;
+    long long n;
+    double d;
+    if (len == 0 || len >= sizeof buf)
+        return NULL;
+    memcpy(buf, s, len);
+    buf[len] = 0;
+    if (len == 6 && (buf[0] == '+' || buf[0] == '-') &&
+        (!strcmp(buf + 1, "inf.0") || !strcmp(buf + 1, "nan.0"))) {
+        d = buf[1] == 'i' ? INFINITY : NAN;
+        return make_flo(buf[0] == '-' ? -d : d);
+    }
+    if (radix == 10 && !isdigit((unsigned char)buf[0]) &&
+        !(len > 1 && strchr("+-.", buf[0])))
+        return NULL;
+    errno = 0;
+    n = strtoll(buf, &end, radix);
+    if (end != buf && *end == 0 && errno != ERANGE && isalnum((unsigned char)end[-1]))
+        return make_fix(n);
+    if (radix != 10)
+        return NULL;
+    d = strtod(buf, &end);
+    if (*end != 0 || !strpbrk(buf, "0123456789") || strpbrk(buf, "xXpPnN"))
+        return NULL;
+    return make_flo(d);
+}
+
+static const struct { const char *name; int code; } char_names[] = {
+    {"space", ' '}, {"newline", '\n'}, {"tab", '\t'}, {"return", '\r'},
+    {"null", 0}, {"nul", 0}, {"alarm", 7}, {"backspace", 8}, {"delete", 127},
+    {"escape", 27}, {"linefeed", '\n'},
+};
+
+static V read_char(struct reader *r) {
+    int c = next(r);
+    size_t n, i;
+    char *end;
+    long code;
+    if (c == EOF)
+        read_error(r, "end of input in a character");
+    tok_put(0, c);
+    n = read_token(r, next(r), 1);
+    if (n == 1)
+        return make_char((unsigned char)tok[0]);
+    for (i = 0; i < sizeof char_names / sizeof *char_names; i++)
+        if (!strcmp(tok, char_names[i].name))
+            return make_char((unsigned)char_names[i].code);
+    if (tok[0] == 'x') {
+        code = strtol(tok + 1, &end, 16);
+        if (*end == 0 && code >= 0 && code < 256)
+            return make_char((unsigned)code);
+    }
+    read_error(r, "unknown character name");
+}
+
+static V read_string(struct reader *r) {
+    size_t n = 0;
+    int c;
+    for (;;) {
+        c = next(r);
+        if (c == EOF)
+            read_error(r, "end of input in a string");
+        if (c == '"')
+            break;
+        if (c == '\\') {
+            c = next(r);
+            switch (c) {
+            case 'n': c = '\n'; break;
+            case 't': c = '\t'; break;
+            case 'r': c = '\r'; break;
+            case 'a': c = 7; break;
+            case '0': c = 0; break;
+            case '\n': /* line continuation: skip leading blanks */
+                while ((c = next(r)) == ' ' || c == '\t')
+                    ;
+                back(r, c);
+                continue;
+            case EOF: read_error(r, "end of input in a string");
+            default: break;
+            }
+        }
+        tok_put(n++, c);
+    }
+    tok_put(n, 0);
+    return make_str(tok, n);
+}
+
+
+/* The rest of a list after its '(' (or a vector's after "#("). */
+static V read_list(struct reader *r, bool vector) {
+    V head = NULL, tail = NULL, item = NULL;
+    int c;
+    FRAME;
+    ROOT(head);
+    ROOT(tail);
+    ROOT(item);
+    for (;;) {
+        c = skip_space(r);
+        if (c == EOF)
+            read_error(r, "end of input in a list");
+        if (c == ')')
+            break;
+        if (c == '.' && !vector) {
+            int d = next(r);
+            back(r, d);
+            if (delimiter(d)) {
+                if (!head)
+                    read_error(r, "bad dotted list");
+                item = read_datum(r, skip_space(r));
+                set_cdr(tail, item);
+                if (skip_space(r) != ')')
+                    read_error(r, "bad dotted list");
+                break;
+            }
+        }
+        item = read_datum(r, c);
+        item = cons(item, NULL);
+        if (head)
+            set_cdr(tail, item);
+        else
+            head = item;
+        tail = item;
+    }
+    if (vector) {
+        int64_t i, n = list_length(head);
+        item = make_vec((size_t)n, NULL);
+        for (i = 0, tail = head; i < n; i++, tail = cdr(tail))
+            gc_set(item, (size_t)i, car(tail));
+        head = item;
+    }
+    RETURN(head);
+}
+
+static V read_quoted(struct reader *r, V *sym) {
+    V d = read_datum(r, skip_space(r));
+    return list2(*sym, d);   /* *sym is a global root: read it after */
+}
+
+static V read_hash(struct reader *r) {
+    int c = next(r);
+    size_t n;
+    V v;
+    switch (c) {
+    case '(': return read_list(r, true);
+    case '\\': return read_char(r);
+    default: break;
+    }
+    tok_put(0, '#');
+    n = read_token(r, c, 1);
+    if (!strcmp(tok, "#t") || !strcmp(tok, "#true"))
+        return sx_true;
+    if (!strcmp(tok, "#f") || !strcmp(tok, "#false"))
+        return sx_false;
+    if (n > 2 && strchr("xXbBoOdD", tok[1])) {
+        int radix = strchr("xX", tok[1]) ? 16 : strchr("bB", tok[1]) ? 2 :
+                    strchr("oO", tok[1]) ? 8 : 10;
+        if ((v = parse_number(tok + 2, n - 2, radix)))
+            return v;
+    }
+    read_error(r, "bad # syntax");
+}
+
+/* The datum starting with character c. */
+static V read_datum(struct reader *r, int c) {
+    size_t n;
+    V v;
+    stack_check(NULL);
+    switch (c) {
+    case EOF: return sx_eof;
+    case '(': return read_list(r, false);
+    case ')': read_error(r, "unexpected ')'");
+    case '"': return read_string(r);
+    case '\'': return read_quoted(r, &sx_sym_quote);
+    case '`': return read_quoted(r, &sx_sym_quasiquote);
+    case ',':
+        c = next(r);
+        if (c == '@')
+            return read_quoted(r, &sx_sym_unquote_splicing);
+        back(r, c);
+        return read_quoted(r, &sx_sym_unquote);
+    case '#': return read_hash(r);
+    default:
+        n = read_token(r, c, 0);
+        if ((v = parse_number(tok, n, 10)))
+            return v;
+        return intern(tok, n);
+    }
+}
+
+V sx_read(struct reader *r) { return read_datum(r, skip_space(r)); }

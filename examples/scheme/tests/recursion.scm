@@ -1,0 +1,21 @@
+; recursion.scm -- non-tail recursion: classic functions and a deep one.
+(define small? (get-environment-variable "SCHEME_SMALL"))
+(define (fib n) (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))
+(define (ack m n)
+  (cond ((= m 0) (+ n 1))
+        ((= n 0) (ack (- m 1) 1))
+        (else (ack (- m 1) (ack m (- n 1))))))
+(define (tak x y z) (if (not (< y x)) z
+                        (tak (tak (- x 1) y z) (tak (- y 1) z x) (tak (- z 1) x y))))
+(define (count-up n) (if (= n 0) 0 (+ 1 (count-up (- n 1)))))
+(define (fact n) (if (= n 0) 1 (* n (fact (- n 1)))))
+(define (hanoi n) (if (= n 0) 0 (+ (hanoi (- n 1)) 1 (hanoi (- n 1)))))
+
+(display (if small? (= (fib 10) 55) (= (fib 22) 17711))) (newline)
+(display (if small? (= (ack 2 2) 7) (= (ack 2 9) 21))) (newline)
+(display (if small? (= (tak 8 4 2) 3) (= (tak 12 8 4) 5))) (newline)
+(display (fact 20)) (newline)
+(display (let ((n (if small? 6 16))) (= (hanoi n) (- (expt 2 n) 1)))) (newline)
+; deep: a non-tail recursion 100000 frames deep (1000 when small)
+(let ((n (if small? 200 100000)))
+  (display (= (count-up n) n)) (newline))

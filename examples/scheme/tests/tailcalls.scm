@@ -1,0 +1,41 @@
+; tailcalls.scm -- calls in tail position do not grow the C stack or the
+; shadow stack: each loop measures both at iteration 100 and at the last
+; one, from the same call site, and they must be equal.  Without proper
+; tail calls the two-million-iteration loop at the end would also overflow
+; the stack.
+(define small? (get-environment-variable "SCHEME_SMALL"))
+(define n (if small? 150 100000))
+(define first #f)
+(define ok #f)
+(define (measure) (list (%root-depth) (%stack-bytes)))
+(define (record i) (let ((m (measure))) (if (= i 100) (set! first m) (set! ok (equal? first m)))))
+(define (check i) (if (or (= i 100) (= i (- n 1))) (record i)))
+(define (run name thunk)
+  (set! first #f)
+  (set! ok #f)
+  (thunk)
+  (display name) (display " ") (display ok) (newline))
+
+(run "named-let" (lambda () (let loop ((i 0)) (when (< i n) (check i) (loop (+ i 1))))))
+(run "do" (lambda () (do ((i 0 (+ i 1))) ((= i n)) (check i))))
+(define (ev i) (check i) (if (< i n) (od (+ i 1)) #t))
+(define (od i) (check i) (if (< i n) (ev (+ i 1)) #t))
+(run "mutual" (lambda () (ev 0)))
+(define (lc i) (cond ((>= i n) #t) (else (check i) (lc (+ i 1)))))
+(run "cond" (lambda () (lc 0)))
+(define (la i) (or (>= i n) (and (begin (check i) #t) (la (+ i 1)))))
+(run "and-or" (lambda () (la 0)))
+(define (lp i) (check i) (if (< i n) (apply lp (list (+ i 1))) #t))
+(run "apply" (lambda () (lp 0)))
+(define (lw i) (check i) (case (< i n) ((#t) (lw (+ i 1))) (else #t)))
+(run "case" (lambda () (lw 0)))
+(define (ll i) (let* ((j (+ i 1))) (letrec ((k j)) (check i) (if (< i n) (ll k) #t))))
+(run "let-bodies" (lambda () (ll 0)))
+(define (lr i . rest) (check i) (when (< i n) (lr (+ i 1) 'x 'y)))
+(run "rest-args" (lambda () (lr 0)))
+(define (cps i k) (check i) (if (= i n) (k i) (cps (+ i 1) (lambda (v) (k (+ v 1))))))
+(run "cps" (lambda () (cps 0 (lambda (v) (set! ok (and ok (= v (* 2 n))))))))
+; two million iterations of a plain loop
+(define m (if small? 200 2000000))
+(display (let loop ((i 0) (acc 0)) (if (= i m) (= acc (quotient (* m (- m 1)) 2)) (loop (+ i 1) (+ acc i)))))
+(newline)
