@@ -261,7 +261,8 @@ void world_walk(struct world *w) {
 /* ======================================================= after a collection */
 
 /* The finalizers that ran in this call: each on a registered, unreachable
- * object that no other candidate reaches (sK), once. */
+ * object that no candidate's references reach (sK; an object's references
+ * to itself are left out), once. */
 static void check_finalized(struct world *w, uint32_t sR, uint32_t sK) {
     struct graph *g = &w->g;
     for (size_t i = 0; i < w->nflog && !w->failed; i++) {
@@ -383,7 +384,8 @@ void world_after_call(struct world *w) {
             continue;
         graph_mark_add(g, MARK_X, sX, i);
         for (size_t k = 0; k < g->v[i].nrefs; k++)
-            graph_mark_add(g, MARK_K, sK, g->v[i].refs[k]);
+            if (g->v[i].refs[k] != i)  /* its references to itself do not count */
+                graph_mark_add(g, MARK_K, sK, g->v[i].refs[k]);
     }
     check_finalized(w, sR, sK);
     if (full)
