@@ -31,7 +31,10 @@ fi
 # oracle, and instrumenting it costs half the speed).
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 flags="-g -O1 -fno-omit-frame-pointer -I$top/include -I$top/runtime"
+ffi_cflags=$(pkg-config --cflags libffi 2>/dev/null || true)
+ffi_libs=$(pkg-config --libs libffi 2>/dev/null || echo -lffi)  # runtime/ffi.c
 echo "fuzz.sh: building in $work"
+trap 'echo "fuzz.sh: build failed"; echo "0 passed, 1 failed"' EXIT
 for f in "$top"/runtime/*.c "$top"/tests/model_graph.c "$top"/tests/model_world.c \
          "$top"/tests/model_check.c "$top"/tests/model_bytes.c "$top"/tests/fuzz_ops.c; do
     o="$work/obj/$(basename "$(dirname "$f")")_$(basename "$f" .c).o"
@@ -40,11 +43,12 @@ for f in "$top"/runtime/*.c "$top"/tests/model_graph.c "$top"/tests/model_world.
     *) cov=-fsanitize=fuzzer-no-link ;;
     esac
     # shellcheck disable=SC2086
-    "$cc" $flags $san $cov -DMOVGC_BUILDING -c "$f" -o "$o"
+    "$cc" $flags $ffi_cflags $san $cov -DMOVGC_BUILDING -c "$f" -o "$o"
 done
 # shellcheck disable=SC2086
-"$cc" $flags $san -fsanitize=fuzzer "$work"/obj/*.o -o "$work/fuzz_ops"
+"$cc" $flags $san -fsanitize=fuzzer "$work"/obj/*.o $ffi_libs -o "$work/fuzz_ops"
 
+trap - EXIT
 cp "$top"/tests/fuzz-corpus/* "$work/corpus/" 2>/dev/null || true
 echo "fuzz.sh: fuzzing for $secs s"
 status=0
