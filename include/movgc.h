@@ -31,7 +31,7 @@ typedef struct movgc_config {
     size_t nursery_bytes;  /* size of ONE nursery semispace; 0 = default (4 MiB) */
     size_t heap_limit;     /* hard cap on bytes taken from the OS, nursery
                               included; a small cap shrinks the nursery; 0 = none */
-    double growth;         /* old-space target = live * growth; 0 = default (1.5) */
+    double growth;         /* old-space target = live * growth; 0 = default (1.25) */
     unsigned flags;        /* MOVGC_STRESS | MOVGC_VERIFY | MOVGC_VERBOSE */
     void (*on_error)(movgc_heap *h, int code, const char *msg, void *ud);
     void *ud;              /* passed to on_error */

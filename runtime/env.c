@@ -10,7 +10,7 @@
 #include "error.h"
 
 #define DEFAULT_NURSERY ((size_t)4 << 20)
-#define DEFAULT_GROWTH 1.5
+#define DEFAULT_GROWTH 1.25
 #define DEFAULT_PROMOTE_AGE 2u
 
 /* "123", "64K", "4M", "1G" (case-insensitive suffix) -> bytes. */

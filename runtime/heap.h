@@ -58,6 +58,13 @@ static inline bool mg_is_old(const movgc_heap *h, const void *p) {
            (uintptr_t)(h->old.end - h->old.base);
 }
 
+/* mg_old_alloc with the bump inline, for the minor collector's hot path. */
+static inline char *mg_old_bump(movgc_heap *h, size_t size) {
+    if ((size_t)(h->old.limit - h->old.ptr) >= size)
+        return mg_old_take(&h->old, size);
+    return mg_old_alloc(h, size);
+}
+
 /* Collection entry points used across modules (heap.c). */
 void mg_heap_minor(movgc_heap *h, bool tenure_all);
 void mg_heap_full(movgc_heap *h);

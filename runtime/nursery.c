@@ -100,6 +100,8 @@ struct scavenge {
     void **promoted;          /* promoted objects not yet scanned */
     size_t npromoted, cap;
     bool tenure_all;
+    unsigned promote_age;     /* copies of nursery fields, for the hot path */
+    char *to_half;            /* past this, survivors are promoted early */
     size_t copied, promoted_bytes;
 };
 
@@ -130,9 +132,8 @@ static void push_promoted(struct scavenge *s, void *obj) {
 static char *destination(struct scavenge *s, size_t size, unsigned age,
                          bool *old) {
     char *dst = NULL;
-    if (s->tenure_all || age >= s->h->nursery.promote_age ||
-        (size_t)(s->to_ptr - s->h->nursery.to) > s->h->nursery.size / 2)
-        dst = mg_old_alloc(s->h, size);
+    if (s->tenure_all || age >= s->promote_age || s->to_ptr > s->to_half)
+        dst = mg_old_bump(s->h, size);
     if (!dst && (size_t)(s->to_end - s->to_ptr) >= size) {
         dst = s->to_ptr;
         s->to_ptr += size;
@@ -149,11 +150,8 @@ static char *destination(struct scavenge *s, size_t size, unsigned age,
     return dst;
 }
 
-/* The new address of from-space object obj, copying it on first sight. */
-static void *copy(struct scavenge *s, void *obj) {
-    uint64_t hdr = *mg_hdr(obj);
-    if (hdr & HDR_FWD)
-        return (void *)(uintptr_t)(hdr & ~(uint64_t)HDR_FWD);
+/* Copy from-space object obj, whose header is hdr, out of from-space. */
+static void *copy_out(struct scavenge *s, void *obj, uint64_t hdr) {
     size_t size = mg_hdr_size(hdr);
     unsigned age = mg_hdr_age(hdr);
     if (age < HDR_AGE_MAX)
@@ -173,9 +171,18 @@ static void *copy(struct scavenge *s, void *obj) {
     return to;
 }
 
+/* The new address of from-space object obj, copying it on first sight.
+ * Inline: most calls find it already copied. */
+static inline void *copy(struct scavenge *s, void *obj) {
+    uint64_t hdr = *mg_hdr(obj);
+    if (hdr & HDR_FWD)
+        return (void *)(uintptr_t)(hdr & ~(uint64_t)HDR_FWD);
+    return copy_out(s, obj, hdr);
+}
+
 /* Copy what obj's slots reference out of from-space; return whether obj
  * still references the nursery (then an old obj must stay remembered). */
-static bool scan_slots(struct scavenge *s, void *obj) {
+static inline bool scan_slots(struct scavenge *s, void *obj) {
     size_t n = movgc_nrefs(obj);
     void **slots = mg_slots(obj);
     bool young = false;
@@ -323,6 +330,8 @@ size_t mg_nursery_collect(movgc_heap *h, bool tenure_all) {
         .to_ptr = n->to,
         .to_end = n->to + n->size,
         .tenure_all = tenure_all,
+        .promote_age = n->promote_age,
+        .to_half = n->to + n->size / 2,
     };
     mg_roots_visit(h, visit_root, &s);
     mg_handles_visit(h, MG_H_STRONG, visit_root, &s);

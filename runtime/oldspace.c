@@ -104,13 +104,7 @@ char *mg_old_alloc(movgc_heap *h, size_t size) {
             o->limit = o->end;
         }
     }
-    char *p = o->ptr;
-    o->ptr += size;
-    if (o->in_gap)
-        o->gap_bytes -= size;
-    else
-        o->top = o->ptr;
-    return p;
+    return mg_old_take(o, size);
 }
 
 size_t mg_old_used(const movgc_heap *h) {

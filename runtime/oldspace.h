@@ -29,6 +29,17 @@ void mg_old_free(movgc_heap *h);
 /* size bytes (header included) of old space, or NULL when the limit or the
  * OS refuses: nothing is reported, the caller decides. */
 char *mg_old_alloc(movgc_heap *h, size_t size);
+/* Take size bytes from the bump range, which has room for them. */
+static inline char *mg_old_take(struct oldspace *o, size_t size) {
+    char *p = o->ptr;
+    o->ptr += size;
+    if (o->in_gap)
+        o->gap_bytes -= size;
+    else
+        o->top = o->ptr;  /* [old.tail] */
+    return p;
+}
+
 /* Make [base, top) walkable: write a filler over the unused rest of the gap
  * being allocated into (allocation continues there afterwards). */
 void mg_old_seal(movgc_heap *h);
