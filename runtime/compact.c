@@ -481,7 +481,7 @@ static bool tables_new(struct full *f) {
            bitmap_new(&f->nmark, f->h->nursery.semi / 8);
 }
 
-size_t mg_compact_collect(movgc_heap *h, struct compact_times *out) {
+bool mg_compact_collect(movgc_heap *h, struct compact_times *out, size_t *live) {
     mg_old_seal(h);
     struct full f = {.h = h, .base = h->old.base, .top = h->old.top};
     f.nblocks = (size_t)(f.top - f.base) / 8 / 64 + 1;
@@ -489,7 +489,7 @@ size_t mg_compact_collect(movgc_heap *h, struct compact_times *out) {
     if (!tables_new(&f)) {
         tables_free(&f);
         mg_error(h, MOVGC_E_NOMEM, "full GC: no memory for its side tables");
-        return 0;
+        return false;
     }
     uint64_t t0 = mg_now_ns();
     mark_all(&f);
@@ -507,5 +507,6 @@ size_t mg_compact_collect(movgc_heap *h, struct compact_times *out) {
     mg_old_reset(h, new_top, gaps, ngaps);
     mg_los_sweep(h);
     tables_free(&f);
-    return f.live_bytes;
+    *live = f.live_bytes;
+    return true;
 }

@@ -2,7 +2,9 @@
 #ifndef MG_COMPACT_H
 #define MG_COMPACT_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "movgc.h"
 
@@ -14,7 +16,9 @@ struct compact_times {
 /* Mark from all roots, clear weak handles, select finalizers, slide live
  * old objects down around pinned ones, update every reference, unmap dead
  * large objects and give the old space's free tail back.  The nursery is
- * not evacuated here (heap.c does that next).  Returns the live bytes. */
-size_t mg_compact_collect(movgc_heap *h, struct compact_times *out);
+ * not evacuated here (heap.c does that next).  Sets *live to the live
+ * bytes; false (MOVGC_E_NOMEM reported, nothing done) when the side tables
+ * cannot be mapped. */
+bool mg_compact_collect(movgc_heap *h, struct compact_times *out, size_t *live);
 
 #endif

@@ -168,7 +168,15 @@ void mg_heap_full(movgc_heap *h) {
     begin(h, "full");
     mg_nursery_count(h);
     struct compact_times ct;
-    size_t live = mg_compact_collect(h, &ct);
+    size_t live;
+    if (!mg_compact_collect(h, &ct, &live)) {
+        /* no memory to mark with: empty the nursery at least */
+        mg_nursery_collect(h, true);
+        h->stats.minor_collections++;
+        end(h, "minor", t0, before, m0,
+            ", in place of a full collection that had no memory for its tables");
+        return;
+    }
     uint64_t t1 = mg_now_ns();
     mg_nursery_collect(h, true);
     h->stats.live_bytes = live;

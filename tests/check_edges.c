@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "movgc.h"
+#include "movgc_testing.h"
 
 static movgc_heap *h;
 static void setup(void) {
@@ -128,6 +129,33 @@ START_TEST(test_edges_pin_runs_finalizers_it_found) {
 }
 END_TEST
 
+/* A full collection that cannot map its side tables reports NOMEM, counts
+ * no full collection, and leaves every object intact. */
+START_TEST(test_edges_full_without_side_tables) {
+    void *a = movgc_alloc(h, 1, 1, 8), *b = NULL;
+    MOVGC_FRAME(h);
+    MOVGC_ROOT(h, a);
+    MOVGC_ROOT(h, b);
+    b = movgc_alloc(h, 2, 0, 8);
+    *(long *)movgc_data(b) = 42;
+    movgc_set(h, a, 0, b);
+    movgc_stats before, after;
+    movgc_get_stats(h, &before, sizeof before);
+    movgc_testing_fail_nth_mapping(1);  /* the first side table */
+    movgc_collect(h, MOVGC_FULL);
+    movgc_testing_fail_nth_mapping(0);
+    movgc_get_stats(h, &after, sizeof after);
+    ck_assert_int_eq(movgc_last_error(h), MOVGC_E_NOMEM);
+    ck_assert_uint_eq(after.full_collections, before.full_collections);
+    ck_assert_int_eq(*(long *)movgc_data(movgc_get(a, 0)), 42);
+    movgc_collect(h, MOVGC_FULL);  /* and the next one works */
+    movgc_get_stats(h, &after, sizeof after);
+    ck_assert_uint_eq(after.full_collections, before.full_collections + 1);
+    ck_assert_ptr_eq(movgc_get(a, 0), b);
+    MOVGC_UNFRAME(h);
+}
+END_TEST
+
 /* A malformed variable is an error even when the config sets the field. */
 START_TEST(test_edges_malformed_env_with_field_set_aborts) {
     setenv("MOVGC_NURSERY", "lots", 1);
@@ -148,6 +176,7 @@ int main(void) {
     tcase_add_test(tc, test_edges_identity_hashes_distinct_at_reused_addresses);
     tcase_add_loop_test(tc, test_edges_self_referencing_object_is_finalized, 0, 2);
     tcase_add_test(tc, test_edges_pin_runs_finalizers_it_found);
+    tcase_add_test(tc, test_edges_full_without_side_tables);
     tcase_add_test_raise_signal(tc, test_edges_malformed_env_with_field_set_aborts, SIGABRT);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

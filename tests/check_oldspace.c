@@ -335,8 +335,11 @@ START_TEST(test_oldspace_fragmentation_returns_memory)
     ck_assert_uint_ge(st.live_bytes, f.kept_bytes);
     ck_assert_uint_le(st.heap_bytes, bound);
     /* RSS also holds what is not heap: the runtime's malloc'd side tables
-     * (more under MOVGC_VERIFY), stdio; allow 1 MiB for that. */
-    ck_assert_uint_le(rss, bound + (1u << 20));
+     * (more under MOVGC_VERIFY), stdio; allow 1 MiB for that.  Under
+     * valgrind (tests/valgrind.sh sets MOVGC_VALGRIND) the process's RSS is
+     * valgrind's own, shadow memory included, and says nothing of movgc. */
+    if (!getenv("MOVGC_VALGRIND"))
+        ck_assert_uint_le(rss, bound + (1u << 20));
     frag_check(&f);
     movgc_pop_roots(H, 3);
 }
@@ -562,7 +565,8 @@ START_TEST(test_oldspace_large_objects_freed)
     fprintf(stderr, "large objects: heap %zu -> %zu -> %zu KiB, RSS %zu -> %zu -> %zu KiB\n",
             heap0 >> 10, heap1 >> 10, heap2 >> 10, rss0 >> 10, rss1 >> 10, rss2 >> 10);
     ck_assert_uint_le(heap2, heap1 - count * size * 3 / 4);
-    ck_assert_uint_le(rss2, rss1 - count * size * 3 / 4);
+    if (!getenv("MOVGC_VALGRIND"))  /* see the fragmentation test */
+        ck_assert_uint_le(rss2, rss1 - count * size * 3 / 4);
     free(addr);
     movgc_pop_roots(H, 1);
 }
