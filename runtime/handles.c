@@ -30,34 +30,38 @@ void mg_handles_free(movgc_heap *h) {
     free(t->next_free);
 }
 
+/* Resize the array at *arr to cap elements of size bytes; on failure it
+ * stays as it was (merely larger than the table's cap, if it grew). */
+static bool resize(void **arr, uint32_t cap, size_t size) {
+    void *p = realloc(*arr, (size_t)cap * size);
+    if (p)
+        *arr = p;
+    return p != NULL;
+}
+
 static bool grow(movgc_heap *h) {
     struct handles *t = &h->handles;
     if (t->cap == UINT32_MAX - 1)
         return false;
     uint32_t cap = t->cap ? (t->cap > UINT32_MAX / 2 ? UINT32_MAX - 1 : t->cap * 2)
                           : 64;
-    struct movgc_hentry_ *e = realloc(h->pub.handles_, cap * sizeof *e);
-    if (e)
-        h->pub.handles_ = e;
-    uint32_t *gen = realloc(t->gen, cap * sizeof *gen);
-    if (gen)
-        t->gen = gen;
-    uint32_t *pins = realloc(t->pins, cap * sizeof *pins);
-    if (pins)
-        t->pins = pins;
-    void **values = realloc(t->values, cap * sizeof *values);
-    if (values)
-        t->values = values;
-    uint8_t *kind = realloc(t->kind, cap * sizeof *kind);
-    if (kind)
-        t->kind = kind;
-    uint32_t *next = realloc(t->next_free, cap * sizeof *next);
-    if (next)
-        t->next_free = next;
-    if (!e || !gen || !pins || !values || !kind || !next)
-        return false;  /* the arrays that grew are merely larger than cap */
-    t->cap = cap;
-    return true;
+    void *e = h->pub.handles_, *gen = t->gen, *pins = t->pins, *values = t->values,
+         *kind = t->kind, *next = t->next_free;
+    bool ok = resize(&e, cap, sizeof *h->pub.handles_);
+    ok &= resize(&gen, cap, sizeof *t->gen);
+    ok &= resize(&pins, cap, sizeof *t->pins);
+    ok &= resize(&values, cap, sizeof *t->values);
+    ok &= resize(&kind, cap, sizeof *t->kind);
+    ok &= resize(&next, cap, sizeof *t->next_free);
+    h->pub.handles_ = e;
+    t->gen = gen;
+    t->pins = pins;
+    t->values = values;
+    t->kind = kind;
+    t->next_free = next;
+    if (ok)
+        t->cap = cap;
+    return ok;
 }
 
 /* A fresh entry index, or UINT32_MAX when the table cannot grow. */
