@@ -192,9 +192,10 @@ MOVGC_API void *movgc_ephemeron_value(movgc_heap *h, movgc_handle hd);
  * Weak handles and ephemerons to obj are cleared before fn runs.  Objects
  * obj references are kept until fn has run; if one of them has a finalizer
  * too, it runs after obj's, in a later collection (so a cycle of objects
- * with finalizers is never finalized).  Finalizers run in the order the
- * collections found them, at the end of the movgc_alloc or movgc_collect
- * call whose collection found them; movgc_heap_free runs none.
+ * with finalizers is never finalized; references to itself do not count).
+ * Finalizers run in the order the collections found them, at the end of the
+ * movgc_alloc, movgc_collect or movgc_pin call whose collection found them;
+ * movgc_heap_free runs none.
  * obj must be an object of h (MOVGC_E_MISUSE otherwise).
  * Never collects. */
 MOVGC_API void movgc_set_finalizer(movgc_heap *h, void *obj,
