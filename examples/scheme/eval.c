@@ -88,6 +88,16 @@ static int64_t bindings_length(V bs, V form) {
     return n;
 }
 
+/* Append the fresh pair cell to the list [*head .. *tail].  Never
+ * allocates, so the caller's roots stay valid. */
+static void append_cell(V *head, V *tail, V cell) {
+    if (*head)
+        set_cdr(*tail, cell);
+    else
+        *head = cell;
+    *tail = cell;
+}
+
 /* ========================================================= environments */
 
 static V new_frame(V parent, V names, size_t n) {
@@ -285,11 +295,7 @@ static V bind_exprs(V f, V ops, V env, V form) {
     for (; ops; ops = cdr(ops)) {
         t = eval(car(ops), env);
         t = cons(t, NULL);
-        if (head)
-            set_cdr(tail, t);
-        else
-            head = t;
-        tail = t;
+        append_cell(&head, &tail, t);
     }
     if (rest)
         gc_set(fr, 3 + (size_t)nreq, head);
@@ -327,11 +333,7 @@ static V spread(V args, V form) {
         sx_raise("apply: no argument list", NULL, 0, form);
     for (; cdr(args); args = cdr(args)) {
         t = cons(car(args), NULL);
-        if (head)
-            set_cdr(tail, t);
-        else
-            head = t;
-        tail = t;
+        append_cell(&head, &tail, t);
     }
     if (list_length(car(args)) < 0)
         sx_raise("apply: last argument is not a list", car(args), 1, form);
@@ -354,11 +356,7 @@ static V eval_list(V ops, V env) {
     for (; is_pair(ops); ops = cdr(ops)) {
         t = eval(car(ops), env);
         t = cons(t, NULL);
-        if (head)
-            set_cdr(tail, t);
-        else
-            head = t;
-        tail = t;
+        append_cell(&head, &tail, t);
     }
     RETURN(head);
 }
