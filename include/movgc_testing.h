@@ -12,6 +12,13 @@ extern "C" {
  * process-wide; 0 turns injection off.  Never collects. */
 MOVGC_API void movgc_testing_fail_nth_mapping(unsigned long n);
 
+/* Bytes of one nursery semispace in use now (the adaptive nursery's
+ * size).  Never collects. */
+MOVGC_API size_t movgc_testing_nursery_size(movgc_heap *h);
+
+/* Is obj a young large object (in the young arena)?  Never collects. */
+MOVGC_API int movgc_testing_is_young_large(movgc_heap *h, const void *obj);
+
 #ifdef __cplusplus
 }
 #endif

@@ -45,7 +45,7 @@ void mg_remset_free(movgc_heap *h) { free(h->remset.objs); }
 int mg_is_heap_object(movgc_heap *h, const void *p) {
     if ((uintptr_t)p & 7)
         return 0;
-    if (mg_is_young(h, p))
+    if (mg_in_nursery(h, p))
         return (const char *)p > h->nursery.from &&
                (const char *)p <= h->pub.alloc_ptr_ &&
                !(movgc_header_(p) & (HDR_FWD | HDR_FILLER));

@@ -131,7 +131,7 @@ static inline void mark(struct full *f, void *obj) {
         if ((*word & bit) || (f->any_pinned && bit_get(&f->pinned, w)))
             return;
         *word |= bit;
-    } else if (mg_is_young(f->h, obj)) {
+    } else if (mg_in_nursery(f->h, obj)) {
         size_t n = (size_t)((char *)obj - f->h->nursery.from) >> 3;
         if (bit_get(&f->nmark, n))
             return;
@@ -155,7 +155,7 @@ static void scan(struct full *f, void *obj) {
             bits_set(&f->live, w + 1, w + words);
             f->live_bytes += words * 8;
         }
-    } else if (mg_is_young(f->h, obj)) {
+    } else if (mg_in_nursery(f->h, obj)) {
         f->live_bytes += mg_hdr_size(hdr);
     } else {
         f->live_bytes += mg_los_of(obj)->map_bytes;
@@ -217,7 +217,7 @@ static bool is_marked(struct full *f, void *obj) {
         size_t w = old_word(f, mg_hdr(obj));
         return bit_get(&f->live, w) || (f->any_pinned && bit_get(&f->pinned, w));
     }
-    if (mg_is_young(h, obj))
+    if (mg_in_nursery(h, obj))
         return bit_get(&f->nmark, (size_t)((char *)obj - h->nursery.from) >> 3);
     return mg_los_of(obj)->marked != 0;
 }
@@ -390,6 +390,9 @@ POPCNT_CLONES static void update_outside(struct full *f) {
         p += mg_obj_size(obj);
     }
     for (struct large *l = h->los.ring.next; l != &h->los.ring; l = l->next)
+        if (l->marked)
+            update_object(f, l + 1);
+    for (struct large *l = h->los.young.next; l != &h->los.young; l = l->next)
         if (l->marked)
             update_object(f, l + 1);
     /* remembered set: drop the dead, follow the moved */

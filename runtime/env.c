@@ -9,8 +9,10 @@
 
 #include "error.h"
 
-#define DEFAULT_NURSERY ((size_t)4 << 20)
-#define DEFAULT_GROWTH 1.25
+#define DEFAULT_NURSERY ((size_t)4 << 20)  /* a semispace, when not adaptive */
+#define DEFAULT_NURSERY_MAX ((size_t)64 << 20)
+#define MIN_NURSERY_MAX ((size_t)64 << 10)
+#define DEFAULT_GROWTH 1.25  /* reported in cfg; the policy adapts it */
 #define DEFAULT_PROMOTE_AGE 2u
 
 /* "123", "64K", "4M", "1G" (case-insensitive suffix) -> bytes. */
@@ -128,10 +130,20 @@ bool mg_env_settings(const movgc_config *cfg, struct settings *out) {
         !env_flag(cfg, "MOVGC_VERBOSE", MOVGC_VERBOSE, &c->flags) ||
         !env_promote_age(cfg, &out->promote_age))
         return false;
+    if (!env_size(cfg, "MOVGC_NURSERY_MAX", &out->nursery_max))
+        return false;
+    if (out->nursery_max == 0)
+        out->nursery_max = DEFAULT_NURSERY_MAX;
+    if (out->nursery_max < MIN_NURSERY_MAX) {
+        mg_error_cfg(cfg, MOVGC_E_CONFIG, "MOVGC_NURSERY_MAX=%zu is below %zu bytes",
+                     out->nursery_max, MIN_NURSERY_MAX);
+        return false;
+    }
     if (c->nursery_bytes == 0) {
         c->nursery_bytes = DEFAULT_NURSERY;
         out->nursery_default = true;
     }
+    out->growth_fixed = c->growth != 0;
     if (c->growth == 0)
         c->growth = DEFAULT_GROWTH;
     return true;

@@ -12,6 +12,8 @@ struct settings {
     movgc_config cfg;       /* nursery_bytes, heap_limit, growth, flags final */
     unsigned promote_age;   /* minor collections survived before promotion */
     bool nursery_default;   /* neither the caller nor MOVGC_NURSERY sized it */
+    size_t nursery_max;     /* MOVGC_NURSERY_MAX: cap of the adaptive nursery */
+    bool growth_fixed;      /* the caller or MOVGC_GROWTH set the growth */
 };
 
 /* Fill *out from cfg (may be NULL) and the environment.  false after a

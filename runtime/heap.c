@@ -18,7 +18,7 @@
 
 #define MIN_SEMI ((size_t)64 << 10)
 #define ADAPTIVE_START ((size_t)1 << 20) /* default nursery's first size */
-#define MIN_FULL_THRESHOLD ((size_t)4 << 20)
+#define ARENA_HALF ((size_t)64 << 20)    /* address space for young large objects */
 #define DEFAULT_RESERVE ((size_t)64 << 30) /* old space, address space only */
 #define MIN_RESERVE ((size_t)256 << 20)
 #define STRESS_FULL_EVERY 64u
@@ -33,9 +33,11 @@ uint64_t mg_now_ns(void) {
 /* ========================================================== heap's life */
 
 /* The semispace size the limit leaves room for: the nursery may take at
- * most a quarter of the limit, so the old space keeps room to promote. */
-static size_t semi_for(const movgc_config *c) {
-    size_t semi = c->nursery_bytes;
+ * most a quarter of the limit, so the old space keeps room to promote.
+ * An adaptive nursery maps its cap and uses part of it. */
+static size_t semi_for(const struct settings *s) {
+    const movgc_config *c = &s->cfg;
+    size_t semi = s->nursery_default ? s->nursery_max : c->nursery_bytes;
     if (c->heap_limit && semi > c->heap_limit / 8)
         semi = c->heap_limit / 8;
     return semi < MIN_SEMI ? MIN_SEMI : semi;
@@ -59,17 +61,17 @@ movgc_heap *movgc_heap_new(const movgc_config *cfg) {
     h->cfg = s.cfg;
     mg_los_init(&h->los);
     size_t limit = h->cfg.heap_limit;
-    size_t semi = semi_for(&h->cfg);
+    size_t semi = semi_for(&s);
     size_t first = s.nursery_default && semi > ADAPTIVE_START ? ADAPTIVE_START : semi;
     if (!mg_roots_init(h) ||
-        !mg_nursery_init(h, semi, first, s.nursery_default, s.promote_age) ||
+        !mg_nursery_init(h, semi, first, s.nursery_default, s.promote_age, ARENA_HALF) ||
         !mg_old_init(h, limit ? limit : DEFAULT_RESERVE, limit ? limit : MIN_RESERVE)) {
         mg_error(h, MOVGC_E_NOMEM, "the OS refused the heap's initial memory");
         movgc_heap_free(h);
         return NULL;
     }
     h->ids.salt = (uint64_t)(uintptr_t)h * 0x9e3779b97f4a7c15ULL;
-    h->full_threshold = MIN_FULL_THRESHOLD;
+    mg_policy_init(h, &s);
     if (h->cfg.flags & MOVGC_VERIFY) {
         h->pub.checked_ = 1;
         movgc_checked_ = 1;
@@ -109,8 +111,8 @@ static void begin(movgc_heap *h, const char *kind) {
 
 /* Account the pause; under MOVGC_VERBOSE print the collection's one line,
  * ending with 'detail'. */
-static void end(movgc_heap *h, const char *kind, uint64_t t0, size_t before,
-                uint64_t moved0, const char *detail) {
+static uint64_t end(movgc_heap *h, const char *kind, uint64_t t0, size_t before,
+                    uint64_t moved0, const char *detail) {
     uint64_t pause = mg_now_ns() - t0;
     h->stats.total_pause_ns += pause;
     if (pause > h->stats.max_pause_ns)
@@ -130,36 +132,33 @@ static void end(movgc_heap *h, const char *kind, uint64_t t0, size_t before,
                 mg_heap_old_bytes(h) >> 10, (unsigned long long)(moved >> 10), detail);
     }
     h->collecting = false;
+    return pause;
 }
 
 static uint64_t moved_so_far(const movgc_heap *h) {
     return h->stats.bytes_promoted + h->stats.bytes_compacted;
 }
 
-/* Evacuate the nursery only. */
-void mg_heap_minor(movgc_heap *h, bool tenure_all) {
+/* Evacuate the young generation (nursery and young large objects); with
+ * 'policy', let the policy resize it and decide on a full collection. */
+static void minor(movgc_heap *h, bool tenure_all, bool policy) {
     uint64_t t0 = mg_now_ns(), m0 = moved_so_far(h);
+    uint64_t promoted0 = h->stats.bytes_promoted;
     size_t before = h->held;
     begin(h, "minor");
     size_t copied = mg_nursery_collect(h, tenure_all);
     h->stats.minor_collections++;
-    char detail[48];
-    snprintf(detail, sizeof detail, ", survivors kept young %zuK", copied >> 10);
-    end(h, "minor", t0, before, m0, detail);
+    size_t survived = copied + h->los.young_bytes +
+                      (size_t)(h->stats.bytes_promoted - promoted0);
+    char detail[96];
+    snprintf(detail, sizeof detail, ", survivors kept young %zuK, nursery %zuK",
+             (copied + h->los.young_bytes) >> 10, h->nursery.size >> 10);
+    uint64_t pause = end(h, "minor", t0, before, m0, detail);
+    if (policy && mg_policy_after_minor(h, survived, pause))
+        h->full_due = true;
 }
 
-/* The old + large bytes at which the next full collection starts: live *
- * growth, but at least live + two semispaces of promotion, so a small
- * heap is not fully collected every few minor collections (a full
- * collection then marks at most live / (2 * size) bytes per byte
- * promoted). */
-static size_t full_threshold(const movgc_heap *h, size_t live) {
-    double target = (double)live * h->cfg.growth;
-    size_t floor = live + 2 * h->nursery.size;
-    if (floor < MIN_FULL_THRESHOLD)
-        floor = MIN_FULL_THRESHOLD;
-    return target > (double)floor ? (size_t)target : floor;
-}
+void mg_heap_minor(movgc_heap *h, bool tenure_all) { minor(h, tenure_all, false); }
 
 /* Mark and compact everything, then move the nursery's survivors out. */
 void mg_heap_full(movgc_heap *h) {
@@ -181,10 +180,9 @@ void mg_heap_full(movgc_heap *h) {
     mg_nursery_collect(h, true);
     h->stats.live_bytes = live;
     h->stats.full_collections++;
-    /* Next full collection when old + large data passes live * growth;
-     * the free tail beyond a little slack goes back to the OS now. */
+    h->full_due = false;
+    /* The free tail beyond a little slack goes back to the OS now. */
     size_t old = mg_heap_old_bytes(h);
-    h->full_threshold = full_threshold(h, old);
     mg_old_trim(h, old / 8);
     char detail[160];
     snprintf(detail, sizeof detail,
@@ -192,13 +190,14 @@ void mg_heap_full(movgc_heap *h) {
              "nursery %.3f ms)", live >> 10, (double)ct.mark_ns / 1e6,
              (double)ct.plan_ns / 1e6, (double)ct.update_ns / 1e6,
              (double)ct.slide_ns / 1e6, (double)(mg_now_ns() - t1) / 1e6);
-    end(h, "full", t0, before, m0, detail);
+    uint64_t pause = end(h, "full", t0, before, m0, detail);
+    mg_policy_after_full(h, live, pause);
 }
 
-/* A minor collection, and a full one if the old space passed its target. */
+/* A minor collection, and a full one if the policy says so. */
 static void collect_for_allocation(movgc_heap *h) {
-    mg_heap_minor(h, false);
-    if (mg_heap_old_bytes(h) > h->full_threshold)
+    minor(h, false, true);
+    if (h->full_due)
         mg_heap_full(h);
 }
 
@@ -212,10 +211,14 @@ void movgc_collect(movgc_heap *h, int kind) {
         mg_error(h, MOVGC_E_MISUSE, "movgc_collect called during a collection");
         return;
     }
-    if (kind == MOVGC_MINOR)
+    if (kind == MOVGC_MINOR) {
         mg_heap_minor(h, false);
-    else
+    } else {
         mg_heap_full(h);
+        /* asked for: return now what the policy would keep a while */
+        mg_los_release(h);
+        h->stats.heap_bytes = h->held;
+    }
     mg_final_run(h);
 }
 
@@ -227,13 +230,34 @@ static void *init_object(char *raw, unsigned tag, size_t nrefs, size_t nbytes) {
     return raw + MG_WORD;
 }
 
-static void *alloc_large(movgc_heap *h, unsigned tag, size_t nrefs, size_t nbytes) {
-    if (mg_heap_old_bytes(h) > h->full_threshold)
-        mg_heap_full(h);
-    void *obj = mg_los_alloc(h, tag, nrefs, nbytes);
-    if (!obj) {  /* [heap.retry] */
-        mg_heap_full(h);
+/* A large object is young when it is small enough for the arena: it
+ * spends the young budget, and when that is spent a minor collection (not
+ * a full one) makes room.  Larger ones are old from the start, and count
+ * against the young budget all the same, so a program that allocates only
+ * those still gets minor collections and the policy's checks. */
+static void *alloc_large(movgc_heap *h, unsigned tag, size_t nrefs, size_t nbytes,
+                         size_t size) {
+    struct arena *a = &h->los.arena;
+    void *obj = NULL;
+    if (a->allocated >= a->budget)
+        collect_for_allocation(h);
+    if (size <= MG_LARGE_YOUNG_MAX) {
+        obj = mg_los_alloc_young(h, tag, nrefs, nbytes);
+        if (!obj) {
+            collect_for_allocation(h);
+            obj = mg_los_alloc_young(h, tag, nrefs, nbytes);
+        }
+    }
+    if (!obj) {
         obj = mg_los_alloc(h, tag, nrefs, nbytes);
+        if (!obj) {  /* [heap.retry] */
+            mg_heap_full(h);
+            obj = mg_los_alloc(h, tag, nrefs, nbytes);
+        }
+        if (obj) {
+            a->allocated += mg_los_of(obj)->map_bytes;
+            mg_policy_old_in(h, mg_los_of(obj)->map_bytes);
+        }
     }
     if (obj)
         h->stats.bytes_allocated += mg_size_of(nrefs, nbytes);
@@ -290,7 +314,7 @@ void *movgc_alloc_(movgc_heap *h, unsigned tag, size_t nrefs, size_t nbytes) {
     size_t size = mg_size_of(nrefs, nbytes);
     void *obj;
     if (size >= MG_LARGE_MIN || size > h->nursery.size / 4)
-        obj = alloc_large(h, tag, nrefs, nbytes);
+        obj = alloc_large(h, tag, nrefs, nbytes, size);
     else
         obj = alloc_young(h, tag, nrefs, nbytes, size);
     if (!obj)

@@ -20,6 +20,7 @@
 #include "nursery.h"
 #include "object.h"
 #include "oldspace.h"
+#include "policy.h"
 #include "roots.h"
 
 struct movgc_heap {
@@ -33,9 +34,11 @@ struct movgc_heap {
     struct remset remset;
     struct finalizers finals;
     struct identity ids;
+    struct policy policy;
     movgc_stats stats;
     size_t held;                 /* [heap.held] bytes from the OS */
     size_t full_threshold;       /* old + large bytes that start a full GC */
+    bool full_due;               /* the policy asked for a full collection */
     unsigned stress_tick;        /* allocations since the last stress full GC */
     int last_error;
     bool collecting;             /* inside a collection */
@@ -47,8 +50,15 @@ static inline bool mg_heap_may_take(const movgc_heap *h, size_t bytes) {
                                       h->held <= h->cfg.heap_limit - bytes);
 }
 
+/* Young: in the nursery's semispaces or in the young large-object arena
+ * (one range, the inline barrier's). */
 static inline bool mg_is_young(const movgc_heap *h, const void *p) {
     return (uintptr_t)p - h->pub.young_lo_ < h->pub.young_size_;
+}
+
+/* In the semispaces only: young and not a large object. */
+static inline bool mg_in_nursery(const movgc_heap *h, const void *p) {
+    return (uintptr_t)p - h->pub.young_lo_ < 2 * h->nursery.semi;
 }
 
 /* By the header's address, as for every range test on objects: a 0-byte
@@ -65,11 +75,14 @@ static inline char *mg_old_bump(movgc_heap *h, size_t size) {
     return mg_old_alloc(h, size);
 }
 
-/* Collection entry points used across modules (heap.c). */
+/* Collection entry points used across modules (heap.c).  A minor
+ * collection asked for by the allocator consults the policy (policy.c),
+ * which may set full_due. */
 void mg_heap_minor(movgc_heap *h, bool tenure_all);
 void mg_heap_full(movgc_heap *h);
 
-/* Bytes of old and large objects now, as compared with full_threshold. */
+/* Bytes of old objects and old large objects now, as compared with
+ * full_threshold. */
 size_t mg_heap_old_bytes(const movgc_heap *h);
 
 uint64_t mg_now_ns(void);

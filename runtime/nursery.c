@@ -6,8 +6,9 @@
  * [nursery.empty] between collections 'to' holds nothing live.
  * [nursery.fits] survivors of one collection always fit: each goes to the
  *   old space or to 'to', and 'to' alone can take everything 'from' held.
- * [nursery.size] both semispaces use their first 'size' bytes; 'size' only
- *   grows, between collections, so [nursery.fits] holds. */
+ * [nursery.size] both semispaces use their first 'size' bytes; 'size'
+ *   changes only between collections and never below what 'from' holds,
+ *   so [nursery.fits] holds. */
 #include "nursery.h"
 
 #include <stdlib.h>
@@ -23,14 +24,17 @@
 #define ZERO_CHUNK ((size_t)32 << 10)
 
 bool mg_nursery_init(movgc_heap *h, size_t semi, size_t size, bool adaptive,
-                     unsigned promote_age) {
+                     unsigned promote_age, size_t arena_half) {
     struct nursery *n = &h->nursery;
     size_t page = mg_vm_page();
     semi = (semi + page - 1) & ~(page - 1);
     size = (size + page - 1) & ~(page - 1);
-    n->base = mg_vm_map(2 * semi);
+    arena_half = (arena_half + page - 1) & ~(page - 1);
+    /* Address space only: pages are taken as they are touched. */
+    n->base = mg_vm_map(2 * semi + 2 * arena_half);
     if (!n->base)
         return false;
+    n->arena_half = arena_half;
     n->semi = semi;
     n->size = size < semi ? size : semi;
     n->adaptive = adaptive && n->size < semi;
@@ -38,7 +42,8 @@ bool mg_nursery_init(movgc_heap *h, size_t semi, size_t size, bool adaptive,
     n->to = n->base + semi;
     n->promote_age = promote_age;
     h->pub.young_lo_ = (uintptr_t)n->base + MG_WORD;  /* object addresses */
-    h->pub.young_size_ = 2 * semi;
+    h->pub.young_size_ = 2 * semi + 2 * arena_half;
+    mg_los_arena_init(h, n->base + 2 * semi, arena_half);
     h->pub.alloc_ptr_ = h->pub.alloc_limit_ = n->base;
     h->held += 2 * n->size;  /* the pages beyond 'size' are never touched */
     return true;
@@ -47,7 +52,7 @@ bool mg_nursery_init(movgc_heap *h, size_t semi, size_t size, bool adaptive,
 void mg_nursery_free(movgc_heap *h) {
     struct nursery *n = &h->nursery;
     if (n->base)
-        mg_vm_unmap(n->base, 2 * n->semi);
+        mg_vm_unmap(n->base, 2 * n->semi + 2 * n->arena_half);
 }
 
 void mg_nursery_count(movgc_heap *h) {
@@ -99,6 +104,9 @@ struct scavenge {
     char *to_ptr, *to_end;    /* bump pointer in 'to' */
     void **promoted;          /* promoted objects not yet scanned */
     size_t npromoted, cap;
+    struct arena *arena;      /* young large objects: mg_los_in_from */
+    void **large;             /* young large survivors not yet scanned */
+    size_t nlarge, large_cap;
     bool tenure_all;
     unsigned promote_age;     /* copies of nursery fields, for the hot path */
     char *to_half;            /* past this, survivors are promoted early */
@@ -112,18 +120,23 @@ static bool in_from(const struct scavenge *s, const void *p) {
            (uintptr_t)(s->from_hi - s->from_lo);
 }
 
-static void push_promoted(struct scavenge *s, void *obj) {
-    if (s->npromoted == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 256;
-        void **p = realloc(s->promoted, cap * sizeof *p);
+static void push(struct scavenge *s, void ***list, size_t *n, size_t *cap,
+                 void *obj) {
+    if (*n == *cap) {
+        size_t more = *cap ? *cap * 2 : 256;
+        void **p = realloc(*list, more * sizeof *p);
         if (!p) {
             mg_error(s->h, MOVGC_E_CORRUPT, "minor GC: out of memory for its work list");
             abort();
         }
-        s->promoted = p;
-        s->cap = cap;
+        *list = p;
+        *cap = more;
     }
-    s->promoted[s->npromoted++] = obj;
+    (*list)[(*n)++] = obj;
+}
+
+static void push_promoted(struct scavenge *s, void *obj) {
+    push(s, &s->promoted, &s->npromoted, &s->cap, obj);
 }
 
 /* Where a survivor of size bytes goes: old if old enough, or if survivors
@@ -180,6 +193,39 @@ static inline void *copy(struct scavenge *s, void *obj) {
     return copy_out(s, obj, hdr);
 }
 
+/* The new address of young large object obj, chosen on first sight; its
+ * pages move once the collection is done (mg_los_finish_minor), and until
+ * then its slots are scanned where they are. */
+static void *relocate_large(struct scavenge *s, void *obj) {
+    uint64_t hdr = *mg_hdr(obj);
+    if (hdr & HDR_FWD)
+        return (void *)(uintptr_t)(hdr & ~(uint64_t)HDR_FWD);
+    unsigned age = mg_hdr_age(hdr);
+    if (age < HDR_AGE_MAX)
+        age++;
+    struct large *l = mg_los_of(obj);
+    bool old;
+    void *to = mg_los_destination(s->h, l,
+                                  s->tenure_all || age >= s->promote_age, &old);
+    l->saved_header = mg_hdr_with_age(hdr, age);
+    *mg_hdr(obj) = (uint64_t)(uintptr_t)to | HDR_FWD;
+    push(s, &s->large, &s->nlarge, &s->large_cap, obj);
+    return to;
+}
+
+/* The new address of any object this collection evacuates; p otherwise. */
+static inline void *evacuate(struct scavenge *s, void *p) {
+    if (in_from(s, p))
+        return copy(s, p);
+    if (mg_los_in_from(s->arena, p))
+        return relocate_large(s, p);
+    return p;
+}
+
+static inline bool evacuated(const struct scavenge *s, const void *p) {
+    return in_from(s, p) || mg_los_in_from(s->arena, p);
+}
+
 /* Copy what obj's slots reference out of from-space; return whether obj
  * still references the nursery (then an old obj must stay remembered). */
 static inline bool scan_slots(struct scavenge *s, void *obj) {
@@ -187,9 +233,12 @@ static inline bool scan_slots(struct scavenge *s, void *obj) {
     void **slots = mg_slots(obj);
     bool young = false;
     for (size_t i = 0; i < n; i++) {
-        if (in_from(s, slots[i]))
-            slots[i] = copy(s, slots[i]);
-        young |= mg_is_young(s->h, slots[i]);
+        void *v = slots[i];
+        if (in_from(s, v))
+            slots[i] = v = copy(s, v);
+        else if (mg_los_in_from(s->arena, v))
+            slots[i] = v = relocate_large(s, v);
+        young |= mg_is_young(s->h, v);
     }
     return young;
 }
@@ -197,8 +246,7 @@ static inline bool scan_slots(struct scavenge *s, void *obj) {
 static void visit_root(movgc_heap *h, void **slot, void *ctx) {
     (void)h;
     struct scavenge *s = ctx;
-    if (in_from(s, *slot))
-        *slot = copy(s, *slot);
+    *slot = evacuate(s, *slot);
 }
 
 /* Scan the marked cards of a carded large object; unmark the cards that no
@@ -213,8 +261,7 @@ static bool scan_cards(struct scavenge *s, void *obj, struct large *l) {
         size_t end = (c + 1) * MG_CARD_SLOTS < n ? (c + 1) * MG_CARD_SLOTS : n;
         bool young = false;
         for (size_t i = c * MG_CARD_SLOTS; i < end; i++) {
-            if (in_from(s, slots[i]))
-                slots[i] = copy(s, slots[i]);
+            slots[i] = evacuate(s, slots[i]);
             young |= mg_is_young(s->h, slots[i]);
         }
         l->cards[c] = young;
@@ -246,9 +293,20 @@ static void scan_remset(struct scavenge *s) {
     r->n = kept;
 }
 
-/* Cheney's loop over 'to', interleaved with the promoted work list. */
+/* Cheney's loop over 'to', interleaved with the promoted and the large
+ * work lists.  A young large survivor's slots are scanned in place; whether
+ * it must be remembered is settled once it has moved. */
 static void drain(struct scavenge *s) {
-    while (s->scan < s->to_ptr || s->npromoted > 0) {
+    while (s->scan < s->to_ptr || s->npromoted > 0 || s->nlarge > 0) {
+        while (s->nlarge > 0) {
+            void *obj = s->large[--s->nlarge];
+            struct large *l = mg_los_of(obj);
+            size_t n = (size_t)(mg_hdr_is_big(l->saved_header) ? l->nrefs
+                        : (l->saved_header >> MOVGC_HDR_NREFS_SHIFT_) & MOVGC_HDR_FIELD_MAX_);
+            void **slots = mg_slots(obj);
+            for (size_t i = 0; i < n; i++)
+                slots[i] = evacuate(s, slots[i]);
+        }
         while (s->scan < s->to_ptr) {
             void *obj = s->scan + MG_WORD;
             scan_slots(s, obj);
@@ -266,7 +324,7 @@ static void drain(struct scavenge *s) {
  * obj died in this collection. */
 static void *forwarded(void *obj, void *ctx) {
     struct scavenge *s = ctx;
-    if (!in_from(s, obj))
+    if (!evacuated(s, obj))
         return obj;
     uint64_t hdr = *mg_hdr(obj);
     return (hdr & HDR_FWD) ? (void *)(uintptr_t)(hdr & ~(uint64_t)HDR_FWD) : NULL;
@@ -277,34 +335,61 @@ static void fin_keep_children(void *obj, void *ctx) {
     struct scavenge *s = ctx;
     /* obj stays behind and its copy, made later, takes these slots; if
      * another candidate reached it first, the copy is scanned anyway. */
-    if (!in_from(s, obj) || (*mg_hdr(obj) & HDR_FWD))
+    if (!evacuated(s, obj) || (*mg_hdr(obj) & HDR_FWD))
         return;
     size_t n = movgc_nrefs(obj);
     void **slots = mg_slots(obj);
     for (size_t i = 0; i < n; i++)  /* a self reference does not delay it */
-        if (slots[i] != obj && in_from(s, slots[i]))
-            slots[i] = copy(s, slots[i]);
+        if (slots[i] != obj)
+            slots[i] = evacuate(s, slots[i]);
 }
 static void *fin_keep(void *obj, void *ctx) {
-    struct scavenge *s = ctx;
-    return in_from(s, obj) ? copy(s, obj) : obj;
+    return evacuate(ctx, obj);
 }
 static void fin_drain(void *ctx) { drain(ctx); }
 
-/* An adaptive nursery starts small, so a small program's footprint stays
- * small, and doubles whenever more than an eighth of it survives a minor
- * collection: survivors copied and promoted are what a small nursery costs
- * (objects get no time to die), so that is where it is too small. */
-static void adapt(movgc_heap *h, size_t survived) {
+/* A young large object that became old: remembered if it still references
+ * the nursery, with exactly the cards of those slots marked. */
+static void remember_if_young(movgc_heap *h, void *obj) {
+    struct large *l = mg_los_of(obj);
+    void **slots = mg_slots(obj);
+    size_t n = movgc_nrefs(obj);
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        bool young = mg_is_young(h, slots[i]);
+        if (young && l->cards)
+            l->cards[i / MG_CARD_SLOTS] = 1;
+        any |= young;
+    }
+    if (any)
+        mg_remset_add(h, obj);
+}
+
+size_t mg_nursery_resize(movgc_heap *h, size_t size) {
     struct nursery *n = &h->nursery;
-    if (survived <= n->size / 8)
-        return;
-    size_t grown = n->size * 2 < n->semi ? n->size * 2 : n->semi;
-    if (!mg_heap_may_take(h, 2 * (grown - n->size)))
-        return;
-    h->held += 2 * (grown - n->size);
-    n->size = grown;
-    n->adaptive = grown < n->semi;
+    size_t page = mg_vm_page();
+    size_t used = (size_t)(h->pub.alloc_ptr_ - n->from);
+    size = (size + page - 1) & ~(page - 1);
+    if (size > n->semi)
+        size = n->semi;
+    if (size < used)  /* [nursery.fits]: 'to' must take what 'from' holds */
+        size = (used + page - 1) & ~(page - 1);
+    if (size > n->size) {
+        if (!mg_heap_may_take(h, 2 * (size - n->size)))
+            return n->size;
+        h->held += 2 * (size - n->size);
+    } else if (size < n->size) {
+        size_t cut = n->size - size;
+        mg_vm_release(n->from + size, cut);
+        mg_vm_release(n->to + size, cut);
+        h->held -= 2 * cut;
+        if (n->zeroed > n->from + size)
+            n->zeroed = n->from + size;
+        if (h->pub.alloc_limit_ > n->zeroed)
+            h->pub.alloc_limit_ = n->zeroed;
+    }
+    n->size = size;
+    return size;
 }
 
 /* Swap the semispaces; the evacuated one ended at from_top. */
@@ -332,6 +417,7 @@ size_t mg_nursery_collect(movgc_heap *h, bool tenure_all) {
         .tenure_all = tenure_all,
         .promote_age = n->promote_age,
         .to_half = n->to + n->size / 2,
+        .arena = &h->los.arena,
     };
     mg_roots_visit(h, visit_root, &s);
     mg_handles_visit(h, MG_H_STRONG, visit_root, &s);
@@ -344,10 +430,10 @@ size_t mg_nursery_collect(movgc_heap *h, bool tenure_all) {
     mg_handles_weak(h, &ops);
     mg_final_select(h, true, &ops);
     mg_identity_young(h, forwarded, &s);
+    mg_los_finish_minor(h, remember_if_young);
     free(s.promoted);
+    free(s.large);
     h->stats.bytes_promoted += s.promoted_bytes;
     flip(h, s.to_ptr, s.from_hi);
-    if (n->adaptive && !tenure_all)
-        adapt(h, s.copied + s.promoted_bytes);
     return s.copied;
 }

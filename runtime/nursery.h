@@ -11,24 +11,30 @@ struct nursery {
     char *base;      /* mapping of both semispaces, 2 * semi bytes */
     size_t semi;     /* bytes mapped for one semispace: the most it can use */
     size_t size;     /* bytes of each semispace in use, <= semi [nursery.size] */
-    bool adaptive;   /* size grows with survival (the default nursery) */
+    bool adaptive;   /* size follows survival (the default nursery) */
     char *from;      /* the semispace allocated into */
     char *to;        /* the other one: empty between collections */
     char *zeroed;    /* bytes from alloc_ptr_ up to here are zero */
     char *counted;   /* bytes below this are in stats.bytes_allocated */
     unsigned promote_age; /* survive this many minor GCs to be promoted */
+    size_t arena_half;    /* the young large-object arena follows 'to' */
 };
 
-/* Map two semispaces of semi bytes and use 'size' bytes of each; an
- * adaptive nursery grows towards semi as more survives. */
+/* Map two semispaces of semi bytes and use 'size' bytes of each, then the
+ * two halves of the young large-object arena (largeobj.h); an adaptive
+ * nursery grows towards semi as more survives. */
 bool mg_nursery_init(movgc_heap *h, size_t semi, size_t size, bool adaptive,
-                     unsigned promote_age);
+                     unsigned promote_age, size_t arena_half);
 void mg_nursery_free(movgc_heap *h);
 /* Make size bytes at alloc_ptr_ usable (zeroed); false when the semispace
  * is full.  In stress mode alloc_limit_ stays at alloc_ptr_. */
 bool mg_nursery_refill(movgc_heap *h, size_t size);
 /* Add the bytes bump-allocated since the last call to bytes_allocated. */
 void mg_nursery_count(movgc_heap *h);
+/* Use size bytes of each semispace from now on (page-rounded, at most
+ * semi, at least what 'from' holds); pages given up go back to the OS.
+ * Growing stays under the heap limit.  Returns the size in force. */
+size_t mg_nursery_resize(movgc_heap *h, size_t size);
 /* Minor collection: copy every nursery object reachable from the roots, the
  * handles and the remembered set; objects old enough (all of them when
  * tenure_all) go to the old space, where there is room.  Returns the bytes

@@ -59,7 +59,7 @@ static bool valid(struct verify *v, const void *p) {
     movgc_heap *h = v->h;
     if ((uintptr_t)p & 7)
         return false;
-    if (mg_is_young(h, p))
+    if (mg_in_nursery(h, p))
         return starts_has(&v->young, p);
     if (mg_is_old(h, p))
         return starts_has(&v->old, p);
@@ -170,6 +170,12 @@ void mg_verify(movgc_heap *h, const char *when) {
     check_space(&v, h->old.base, h->old.top);
     for (struct large *l = h->los.ring.next; l != &h->los.ring; l = l->next) {
         check_header(&v, l + 1, false);
+        check_slots(&v, l + 1);
+    }
+    for (struct large *l = h->los.young.next; l != &h->los.young; l = l->next) {
+        check_header(&v, l + 1, false);
+        if (!mg_is_young(h, l + 1))
+            fail(&v, "young large object %p lies outside the young arena", (void *)(l + 1));
         check_slots(&v, l + 1);
     }
     if (v.remembered != h->remset.n)

@@ -16,6 +16,13 @@ void mg_vm_decommit(void *addr, size_t bytes);
 /* A fresh read-write zeroed mapping.  NULL on failure. */
 void *mg_vm_map(size_t bytes);
 void mg_vm_unmap(void *addr, size_t bytes);
+/* Move the pages of [src, src+bytes) to dst, an existing read-write mapping
+ * of at least that size, without copying them; src stays mapped and reads
+ * as zero.  Falls back to a copy (and clearing src) where the OS cannot
+ * move pages.  Never fails. */
+void mg_vm_move(void *dst, void *src, size_t bytes);
+/* Drop the pages of a read-write range: it stays usable and reads as zero. */
+void mg_vm_release(void *addr, size_t bytes);
 
 /* Test hook: the nth mapping call from now fails (0: none fail).
  * Declared for the tests in movgc_testing.h. */

@@ -1,0 +1,149 @@
+/* policy.c -- when the old space is collected and how large the young
+ * generation is.
+ *
+ * The full-collection threshold follows MemBalancer (Kirisame et al.,
+ * "Optimal heap limits for reducing browser memory use", 2022): for live
+ * bytes L, a rate g at which bytes enter the old generation and a speed s
+ * at which a full collection gets through live bytes, the extra memory
+ * that balances collection time against heap size is proportional to
+ * sqrt(L * g / s).  A heap that promotes fast relative to how fast it is
+ * collected gets more room; a large, quiet heap gets relatively little, so
+ * a burst's peak stays close to its live data.  MOVGC_GROWTH (or
+ * movgc_config.growth) replaces the rule by a fixed factor.
+ *
+ * Only what enters the old generation counts towards the threshold:
+ * promoted survivors and large objects that became or were allocated old.
+ * Young churn, small or large, is the minor collection's business.
+ *
+ * Evidence of death: when the bytes surviving minor collections fall to a
+ * quarter of what they were at the last full collection, two collections
+ * in a row, the program's working set shrank (a burst ended), and the old
+ * data it held is likely dead too: a full collection is due then rather
+ * than at the threshold, at most once per full-collection cycle.  With the
+ * smoothing below that is two to three minor collections after the drop.
+ *
+ * The adaptive nursery doubles when more than an eighth of it survives (a
+ * nursery too small gives objects no time to die) up to a cap that grows
+ * with live data (a quarter of it, at least 4 MiB, at most
+ * MOVGC_NURSERY_MAX), and halves after four collections in a row in which
+ * less than a thirty-second survived. */
+#include "policy.h"
+
+#include <math.h>
+
+#include "env.h"
+#include "heap.h"
+
+#define MIN_THRESHOLD ((size_t)4 << 20)  /* old + large bytes */
+#define HEADROOM_REF ((double)(48 << 20)) /* MemBalancer's constant (bytes) */
+#define SMOOTH 0.5                          /* weight of the newest sample */
+#define NURSERY_CAP_MIN ((size_t)4 << 20)
+#define ARENA_BUDGET_MIN ((size_t)1 << 20)
+
+static double smooth(double avg, double sample) {
+    return avg == 0 ? sample : (1 - SMOOTH) * avg + SMOOTH * sample;
+}
+
+void mg_policy_init(movgc_heap *h, const struct settings *s) {
+    struct policy *p = &h->policy;
+    p->growth_fixed = s->growth_fixed;
+    p->adaptive = h->nursery.adaptive;
+    p->nursery_start = h->nursery.size;
+    p->cycle_start = mg_now_ns();
+    h->full_threshold = MIN_THRESHOLD;
+    h->los.arena.budget = h->nursery.size > ARENA_BUDGET_MIN ? h->nursery.size
+                                                             : ARENA_BUDGET_MIN;
+}
+
+void mg_policy_old_in(movgc_heap *h, size_t bytes) { h->policy.old_in += bytes; }
+
+/* ======================================================== young sizing */
+
+/* The adaptive nursery's cap now: relative to live data, under the
+ * configured maximum and a quarter of the heap limit. */
+static size_t nursery_cap(const movgc_heap *h) {
+    size_t cap = h->stats.live_bytes / 4;
+    if (cap < NURSERY_CAP_MIN)
+        cap = NURSERY_CAP_MIN;
+    if (cap > h->nursery.semi)
+        cap = h->nursery.semi;
+    return cap;
+}
+
+static void size_young(movgc_heap *h, size_t survived) {
+    struct policy *p = &h->policy;
+    struct nursery *n = &h->nursery;
+    if (p->adaptive) {
+        size_t cap = nursery_cap(h);
+        if (survived > n->size / 8 && n->size < cap) {
+            mg_nursery_resize(h, n->size * 2 < cap ? n->size * 2 : cap);
+            p->quiet = 0;
+        } else if (survived < n->size / 32 && n->size > p->nursery_start) {
+            if (++p->quiet >= 4) {
+                mg_nursery_resize(h, n->size / 2 > p->nursery_start ? n->size / 2
+                                                                    : p->nursery_start);
+                p->quiet = 0;
+            }
+        } else {
+            p->quiet = 0;
+        }
+    }
+    h->los.arena.budget = n->size > ARENA_BUDGET_MIN ? n->size : ARENA_BUDGET_MIN;
+}
+
+/* ========================================================= full trigger */
+
+bool mg_policy_after_minor(movgc_heap *h, size_t survived, uint64_t pause_ns) {
+    struct policy *p = &h->policy;
+    p->cycle_pauses += pause_ns;
+    p->survival = smooth(p->survival, (double)survived);
+    size_young(h, survived);
+    if (mg_heap_old_bytes(h) > h->full_threshold)
+        return true;
+    if (p->death_armed && p->survival < p->survival_at_full / 4) {
+        if (++p->low_streak >= 2) {
+            p->death_armed = false;
+            return true;
+        }
+    } else {
+        p->low_streak = 0;
+    }
+    return false;
+}
+
+/* MemBalancer's threshold for live bytes, from the smoothed rates. */
+static double balanced(const struct policy *p, double live) {
+    if (p->promote_rate <= 0 || p->collect_speed <= 0)
+        return live * 1.25;  /* no measurement yet */
+    return live + sqrt(live * HEADROOM_REF * p->promote_rate / p->collect_speed);
+}
+
+void mg_policy_after_full(movgc_heap *h, size_t live, uint64_t pause_ns) {
+    struct policy *p = &h->policy;
+    uint64_t now = mg_now_ns();
+    uint64_t span = now - p->cycle_start;
+    uint64_t pauses = p->cycle_pauses + pause_ns;
+    double mutator_s = span > pauses ? (double)(span - pauses) / 1e9 : 0;
+    uint64_t entered = h->stats.bytes_promoted + p->old_in;
+    if (mutator_s > 0 && entered > p->entered_at_full)
+        p->promote_rate = smooth(p->promote_rate,
+                                 (double)(entered - p->entered_at_full) / mutator_s);
+    p->entered_at_full = entered;
+    if (pause_ns > 0 && live > 0)
+        p->collect_speed = smooth(p->collect_speed, (double)live / ((double)pause_ns / 1e9));
+    p->cycle_start = now;
+    p->cycle_pauses = 0;
+    p->survival_at_full = p->survival;
+    p->death_armed = true;
+    p->low_streak = 0;
+
+    size_t old = mg_heap_old_bytes(h);  /* live old + large, as laid out */
+    double target = p->growth_fixed ? (double)old * h->cfg.growth
+                                    : balanced(p, (double)old);
+    /* At least two nurseries of promotion: a full collection then marks at
+     * most old / (2 * size) bytes per byte promoted. */
+    size_t floor = old + 2 * h->nursery.size;
+    if (floor < MIN_THRESHOLD)
+        floor = MIN_THRESHOLD;
+    h->full_threshold = target > (double)floor ? (size_t)target : floor;
+}

@@ -1,0 +1,48 @@
+/* policy.h -- when the old space is collected and how large the young
+ * generation is: the decisions, kept apart from the mechanisms. */
+#ifndef MG_POLICY_H
+#define MG_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "movgc.h"
+
+struct settings;
+
+struct policy {
+    bool growth_fixed;       /* cfg.growth overrides the adaptive rule */
+    bool adaptive;           /* the nursery's size follows survival */
+    size_t nursery_start;    /* an adaptive nursery's first and least size */
+    /* MemBalancer's inputs, smoothed over full-collection cycles */
+    double promote_rate;     /* bytes entering the old generation per
+                                second of mutator time */
+    double collect_speed;    /* live bytes per second of full collection */
+    uint64_t cycle_start;    /* when the last full collection ended (ns) */
+    uint64_t cycle_pauses;   /* pause time since then (ns) */
+    uint64_t old_in;         /* large bytes allocated old, ever */
+    uint64_t entered_at_full;/* promoted + old_in at the last full collection */
+    /* evidence of death: the young generation's survival drops */
+    double survival;         /* bytes surviving a minor collection, smoothed */
+    double survival_at_full; /* its value at the last full collection */
+    bool death_armed;        /* at most one death trigger per cycle */
+    unsigned low_streak;     /* minor collections in a row far below it */
+    unsigned quiet;          /* minor collections in a row with little survival */
+};
+
+void mg_policy_init(movgc_heap *h, const struct settings *s);
+
+/* Account bytes that entered the old generation other than by promotion
+ * (large objects allocated old). */
+void mg_policy_old_in(movgc_heap *h, size_t bytes);
+
+/* After a minor collection that kept 'survived' bytes and took pause_ns:
+ * resize the young generation; true when a full collection is due. */
+bool mg_policy_after_minor(movgc_heap *h, size_t survived, uint64_t pause_ns);
+
+/* After a full collection that found 'live' bytes and took pause_ns: set
+ * the next full collection's threshold. */
+void mg_policy_after_full(movgc_heap *h, size_t live, uint64_t pause_ns);
+
+#endif
