@@ -279,14 +279,16 @@ struct movgc_heap_pub_ {
     char *alloc_ptr_;           /* next free nursery byte */
     char *alloc_limit_;         /* end of the zeroed, usable nursery chunk */
     uintptr_t young_lo_;        /* object addresses in the nursery (both */
-    uintptr_t young_size_;      /* semispaces): [young_lo_, +young_size_);
-                                   young_lo_ is the mapping's start + 8, so a
-                                   0-byte object at the very end is inside */
+    uintptr_t young_size_;      /* semispaces) and the large-object region:
+                                   [young_lo_, +young_size_); young_lo_ is
+                                   the mapping's start + 8, so a 0-byte
+                                   object at the very end is inside */
     void ***roots_;             /* shadow stack */
     size_t roots_top_, roots_cap_;
     struct movgc_hentry_ *handles_;
     uint32_t nhandles_;         /* entries of handles_ ever handed out */
     unsigned checked_;          /* MOVGC_VERIFY: checked slow paths */
+    uintptr_t nursery_span_;    /* [young_lo_, +nursery_span_): semispaces */
 };
 
 MOVGC_API void *movgc_alloc_(movgc_heap *h, unsigned tag, size_t nrefs,
@@ -353,9 +355,11 @@ static inline void movgc_set(movgc_heap *h, void *obj, size_t i, void *val) {
         return;
     }
     ((void **)obj)[i] = val;
-    /* Only an old object newly pointing into the nursery needs recording. */
+    /* Only an object outside the nursery, not yet remembered, newly
+     * pointing at what may be young (the nursery or the large-object
+     * region, whose young objects carry the remembered bit) is recorded. */
     if ((uintptr_t)val - p->young_lo_ < p->young_size_ &&
-        (uintptr_t)obj - p->young_lo_ >= p->young_size_ &&
+        (uintptr_t)obj - p->young_lo_ >= p->nursery_span_ &&
         !(movgc_header_(obj) & MOVGC_HDR_REMEMBERED_))
         movgc_barrier_(h, obj, i, val);
 }

@@ -382,6 +382,9 @@ POPCNT_CLONES static void update_outside(struct full *f) {
     mg_handles_visit(h, MG_H_STRONG | MG_H_WEAK | MG_H_VALUES, update_root, f);
     mg_final_visit(h, false, update_root, f);
     mg_identity_old(h, identity_fwd, f);
+    /* Young entries of large objects promoted by the last minor collection
+     * change tables here, before the sweep can free them. */
+    mg_identity_young(h, identity_fwd, f);
     /* nursery objects found live */
     for (char *p = h->nursery.from; p < h->pub.alloc_ptr_;) {
         void *obj = p + MG_WORD;
@@ -389,7 +392,7 @@ POPCNT_CLONES static void update_outside(struct full *f) {
             update_object(f, obj);
         p += mg_obj_size(obj);
     }
-    for (struct large *l = h->los.ring.next; l != &h->los.ring; l = l->next)
+    for (struct large *l = h->los.old.next; l != &h->los.old; l = l->next)
         if (l->marked)
             update_object(f, l + 1);
     for (struct large *l = h->los.young.next; l != &h->los.young; l = l->next)

@@ -18,7 +18,7 @@
 
 #define MIN_SEMI ((size_t)64 << 10)
 #define ADAPTIVE_START ((size_t)1 << 20) /* default nursery's first size */
-#define ARENA_HALF ((size_t)64 << 20)    /* address space for young large objects */
+#define LOS_RESERVE ((size_t)64 << 30)   /* large objects, address space only */
 #define DEFAULT_RESERVE ((size_t)64 << 30) /* old space, address space only */
 #define MIN_RESERVE ((size_t)256 << 20)
 #define STRESS_FULL_EVERY 64u
@@ -64,7 +64,8 @@ movgc_heap *movgc_heap_new(const movgc_config *cfg) {
     size_t semi = semi_for(&s);
     size_t first = s.nursery_default && semi > ADAPTIVE_START ? ADAPTIVE_START : semi;
     if (!mg_roots_init(h) ||
-        !mg_nursery_init(h, semi, first, s.nursery_default, s.promote_age, ARENA_HALF) ||
+        !mg_nursery_init(h, semi, first, s.nursery_default, s.promote_age,
+                         limit ? limit : LOS_RESERVE, limit ? limit : MIN_RESERVE) ||
         !mg_old_init(h, limit ? limit : DEFAULT_RESERVE, limit ? limit : MIN_RESERVE)) {
         mg_error(h, MOVGC_E_NOMEM, "the OS refused the heap's initial memory");
         movgc_heap_free(h);
@@ -216,7 +217,7 @@ void movgc_collect(movgc_heap *h, int kind) {
     } else {
         mg_heap_full(h);
         /* asked for: return now what the policy would keep a while */
-        mg_los_release(h);
+        mg_los_release(h, true);
         h->stats.heap_bytes = h->held;
     }
     mg_final_run(h);
@@ -230,33 +231,19 @@ static void *init_object(char *raw, unsigned tag, size_t nrefs, size_t nbytes) {
     return raw + MG_WORD;
 }
 
-/* A large object is young when it is small enough for the arena: it
- * spends the young budget, and when that is spent a minor collection (not
- * a full one) makes room.  Larger ones are old from the start, and count
- * against the young budget all the same, so a program that allocates only
- * those still gets minor collections and the policy's checks. */
-static void *alloc_large(movgc_heap *h, unsigned tag, size_t nrefs, size_t nbytes,
-                         size_t size) {
-    struct arena *a = &h->los.arena;
-    void *obj = NULL;
-    if (a->allocated >= a->budget)
+/* A large object is young: it spends the young generation's budget for
+ * large objects, and when that is spent a minor collection (not a full
+ * one) is due. */
+static void *alloc_large(movgc_heap *h, unsigned tag, size_t nrefs, size_t nbytes) {
+    if (h->los.allocated >= h->los.budget)
         collect_for_allocation(h);
-    if (size <= MG_LARGE_YOUNG_MAX) {
-        obj = mg_los_alloc_young(h, tag, nrefs, nbytes);
-        if (!obj) {
-            collect_for_allocation(h);
-            obj = mg_los_alloc_young(h, tag, nrefs, nbytes);
-        }
-    }
-    if (!obj) {
+    void *obj = mg_los_alloc(h, tag, nrefs, nbytes);
+    if (!obj) {  /* [heap.retry], after the young garbage went */
+        collect_for_allocation(h);
         obj = mg_los_alloc(h, tag, nrefs, nbytes);
-        if (!obj) {  /* [heap.retry] */
+        if (!obj) {
             mg_heap_full(h);
             obj = mg_los_alloc(h, tag, nrefs, nbytes);
-        }
-        if (obj) {
-            a->allocated += mg_los_of(obj)->map_bytes;
-            mg_policy_old_in(h, mg_los_of(obj)->map_bytes);
         }
     }
     if (obj)
@@ -314,7 +301,7 @@ void *movgc_alloc_(movgc_heap *h, unsigned tag, size_t nrefs, size_t nbytes) {
     size_t size = mg_size_of(nrefs, nbytes);
     void *obj;
     if (size >= MG_LARGE_MIN || size > h->nursery.size / 4)
-        obj = alloc_large(h, tag, nrefs, nbytes, size);
+        obj = alloc_large(h, tag, nrefs, nbytes);
     else
         obj = alloc_young(h, tag, nrefs, nbytes, size);
     if (!obj)

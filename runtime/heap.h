@@ -50,15 +50,24 @@ static inline bool mg_heap_may_take(const movgc_heap *h, size_t bytes) {
                                       h->held <= h->cfg.heap_limit - bytes);
 }
 
-/* Young: in the nursery's semispaces or in the young large-object arena
- * (one range, the inline barrier's). */
-static inline bool mg_is_young(const movgc_heap *h, const void *p) {
-    return (uintptr_t)p - h->pub.young_lo_ < h->pub.young_size_;
+/* In the semispaces. */
+static inline bool mg_in_nursery(const movgc_heap *h, const void *p) {
+    return (uintptr_t)p - h->pub.young_lo_ < h->pub.nursery_span_;
 }
 
-/* In the semispaces only: young and not a large object. */
-static inline bool mg_in_nursery(const movgc_heap *h, const void *p) {
-    return (uintptr_t)p - h->pub.young_lo_ < 2 * h->nursery.semi;
+/* In the large-object region (an object address, or NULL: not there). */
+static inline bool mg_in_los(const movgc_heap *h, const void *p) {
+    return (uintptr_t)p - MG_WORD - (uintptr_t)h->los.base <
+           (uintptr_t)(h->los.top - h->los.base);
+}
+
+/* Young: in the semispaces, or a young large object. */
+static inline bool mg_is_young(const movgc_heap *h, const void *p) {
+    uintptr_t off = (uintptr_t)p - h->pub.young_lo_;
+    if (off < h->pub.nursery_span_)
+        return true;
+    return off < h->pub.young_size_ && mg_in_los(h, p) &&
+           mg_los_of((void *)(uintptr_t)p)->young;
 }
 
 /* By the header's address, as for every range test on objects: a 0-byte

@@ -8,7 +8,9 @@
  * Keeping the hash out of the object keeps the header at 8 bytes and lets
  * compaction slide objects without growing them.
  * [identity.flag] HDR_HASHED is set exactly on the keys of 'young'/'old',
- *   and a key is in 'young' iff it is in the nursery. */
+ *   and a key is in 'young' iff it is young, except for a large object
+ *   promoted in place by the last minor collection, which the next
+ *   collection (minor or full) moves to 'old'. */
 #include "identity.h"
 
 #include <stdlib.h>
@@ -77,8 +79,14 @@ uint64_t movgc_identity_hash(movgc_heap *h, void *obj) {
         return 0;
     }
     struct idtab *t = mg_is_young(h, obj) ? &h->ids.young : &h->ids.old;
-    if (*mg_hdr(obj) & HDR_HASHED)
-        return slot_for(t, obj)->hash;
+    if (*mg_hdr(obj) & HDR_HASHED) {
+        /* A large object promoted by the last minor collection is still
+         * keyed in 'young' until the next one rekeys it. */
+        struct identry *e = t->cap ? slot_for(t, obj) : NULL;
+        if (!e || e->key != obj)
+            e = slot_for(t == &h->ids.young ? &h->ids.old : &h->ids.young, obj);
+        return e->hash;
+    }
     uint64_t hash = mix(++h->ids.counter ^ h->ids.salt);
     insert(h, t, obj, hash);
     *mg_hdr(obj) |= HDR_HASHED;

@@ -24,17 +24,24 @@
 #define ZERO_CHUNK ((size_t)32 << 10)
 
 bool mg_nursery_init(movgc_heap *h, size_t semi, size_t size, bool adaptive,
-                     unsigned promote_age, size_t arena_half) {
+                     unsigned promote_age, size_t los_bytes, size_t los_min) {
     struct nursery *n = &h->nursery;
     size_t page = mg_vm_page();
     semi = (semi + page - 1) & ~(page - 1);
     size = (size + page - 1) & ~(page - 1);
-    arena_half = (arena_half + page - 1) & ~(page - 1);
-    /* Address space only: pages are taken as they are touched. */
-    n->base = mg_vm_map(2 * semi + 2 * arena_half);
+    los_bytes = (los_bytes + page - 1) & ~(page - 1);
+    /* Address space may be scarce (valgrind, ulimit -v): halve the large-
+     * object region until the OS agrees, but not below los_min. */
+    while (!(n->base = mg_vm_reserve(2 * semi + los_bytes)) && los_bytes / 2 >= los_min)
+        los_bytes = (los_bytes / 2 + page - 1) & ~(page - 1);
     if (!n->base)
         return false;
-    n->arena_half = arena_half;
+    if (!mg_vm_commit(n->base, 2 * semi)) {  /* untouched pages cost nothing */
+        mg_vm_unmap(n->base, 2 * semi + los_bytes);
+        n->base = NULL;
+        return false;
+    }
+    n->los_bytes = los_bytes;
     n->semi = semi;
     n->size = size < semi ? size : semi;
     n->adaptive = adaptive && n->size < semi;
@@ -42,8 +49,9 @@ bool mg_nursery_init(movgc_heap *h, size_t semi, size_t size, bool adaptive,
     n->to = n->base + semi;
     n->promote_age = promote_age;
     h->pub.young_lo_ = (uintptr_t)n->base + MG_WORD;  /* object addresses */
-    h->pub.young_size_ = 2 * semi + 2 * arena_half;
-    mg_los_arena_init(h, n->base + 2 * semi, arena_half);
+    h->pub.young_size_ = 2 * semi + los_bytes;
+    h->pub.nursery_span_ = 2 * semi;
+    mg_los_region_init(h, n->base + 2 * semi, los_bytes);
     h->pub.alloc_ptr_ = h->pub.alloc_limit_ = n->base;
     h->held += 2 * n->size;  /* the pages beyond 'size' are never touched */
     return true;
@@ -52,7 +60,7 @@ bool mg_nursery_init(movgc_heap *h, size_t semi, size_t size, bool adaptive,
 void mg_nursery_free(movgc_heap *h) {
     struct nursery *n = &h->nursery;
     if (n->base)
-        mg_vm_unmap(n->base, 2 * n->semi + 2 * n->arena_half);
+        mg_vm_unmap(n->base, 2 * n->semi + n->los_bytes);
 }
 
 void mg_nursery_count(movgc_heap *h) {
@@ -104,7 +112,8 @@ struct scavenge {
     char *to_ptr, *to_end;    /* bump pointer in 'to' */
     void **promoted;          /* promoted objects not yet scanned */
     size_t npromoted, cap;
-    struct arena *arena;      /* young large objects: mg_los_in_from */
+    char *los_base;           /* the large-object region, [base, top) */
+    size_t los_span;
     void **large;             /* young large survivors not yet scanned */
     size_t nlarge, large_cap;
     bool tenure_all;
@@ -193,37 +202,34 @@ static inline void *copy(struct scavenge *s, void *obj) {
     return copy_out(s, obj, hdr);
 }
 
-/* The new address of young large object obj, chosen on first sight; its
- * pages move once the collection is done (mg_los_finish_minor), and until
- * then its slots are scanned where they are. */
-static void *relocate_large(struct scavenge *s, void *obj) {
-    uint64_t hdr = *mg_hdr(obj);
-    if (hdr & HDR_FWD)
-        return (void *)(uintptr_t)(hdr & ~(uint64_t)HDR_FWD);
-    unsigned age = mg_hdr_age(hdr);
-    if (age < HDR_AGE_MAX)
-        age++;
+/* Is p (an object address) in the large-object region? */
+static inline bool in_los(const struct scavenge *s, const void *p) {
+    return (uintptr_t)p - MG_WORD - (uintptr_t)s->los_base < s->los_span;
+}
+
+/* A young large object reached: it stays where it is; its slots are
+ * scanned once (mg_los_minor decides its fate afterwards). */
+static void reach_large(struct scavenge *s, void *obj) {
     struct large *l = mg_los_of(obj);
-    bool old;
-    void *to = mg_los_destination(s->h, l,
-                                  s->tenure_all || age >= s->promote_age, &old);
-    l->saved_header = mg_hdr_with_age(hdr, age);
-    *mg_hdr(obj) = (uint64_t)(uintptr_t)to | HDR_FWD;
+    if (!l->young || l->reached)
+        return;
+    l->reached = 1;
     push(s, &s->large, &s->nlarge, &s->large_cap, obj);
-    return to;
 }
 
 /* The new address of any object this collection evacuates; p otherwise. */
 static inline void *evacuate(struct scavenge *s, void *p) {
     if (in_from(s, p))
         return copy(s, p);
-    if (mg_los_in_from(s->arena, p))
-        return relocate_large(s, p);
+    if (in_los(s, p))
+        reach_large(s, p);
     return p;
 }
 
-static inline bool evacuated(const struct scavenge *s, const void *p) {
-    return in_from(s, p) || mg_los_in_from(s->arena, p);
+/* Is p young and subject to this collection (a nursery object being
+ * evacuated or a young large object)? */
+static inline bool collected(const struct scavenge *s, const void *p) {
+    return in_from(s, p) || (in_los(s, p) && mg_los_of((void *)(uintptr_t)p)->young);
 }
 
 /* Copy what obj's slots reference out of from-space; return whether obj
@@ -236,8 +242,8 @@ static inline bool scan_slots(struct scavenge *s, void *obj) {
         void *v = slots[i];
         if (in_from(s, v))
             slots[i] = v = copy(s, v);
-        else if (mg_los_in_from(s->arena, v))
-            slots[i] = v = relocate_large(s, v);
+        else if (in_los(s, v))
+            reach_large(s, v);
         young |= mg_is_young(s->h, v);
     }
     return young;
@@ -298,15 +304,8 @@ static void scan_remset(struct scavenge *s) {
  * it must be remembered is settled once it has moved. */
 static void drain(struct scavenge *s) {
     while (s->scan < s->to_ptr || s->npromoted > 0 || s->nlarge > 0) {
-        while (s->nlarge > 0) {
-            void *obj = s->large[--s->nlarge];
-            struct large *l = mg_los_of(obj);
-            size_t n = (size_t)(mg_hdr_is_big(l->saved_header) ? l->nrefs
-                        : (l->saved_header >> MOVGC_HDR_NREFS_SHIFT_) & MOVGC_HDR_FIELD_MAX_);
-            void **slots = mg_slots(obj);
-            for (size_t i = 0; i < n; i++)
-                slots[i] = evacuate(s, slots[i]);
-        }
+        while (s->nlarge > 0)
+            scan_slots(s, s->large[--s->nlarge]);
         while (s->scan < s->to_ptr) {
             void *obj = s->scan + MG_WORD;
             scan_slots(s, obj);
@@ -324,7 +323,9 @@ static void drain(struct scavenge *s) {
  * obj died in this collection. */
 static void *forwarded(void *obj, void *ctx) {
     struct scavenge *s = ctx;
-    if (!evacuated(s, obj))
+    if (in_los(s, obj))
+        return !mg_los_of(obj)->young || mg_los_of(obj)->reached ? obj : NULL;
+    if (!in_from(s, obj))
         return obj;
     uint64_t hdr = *mg_hdr(obj);
     return (hdr & HDR_FWD) ? (void *)(uintptr_t)(hdr & ~(uint64_t)HDR_FWD) : NULL;
@@ -335,7 +336,8 @@ static void fin_keep_children(void *obj, void *ctx) {
     struct scavenge *s = ctx;
     /* obj stays behind and its copy, made later, takes these slots; if
      * another candidate reached it first, the copy is scanned anyway. */
-    if (!evacuated(s, obj) || (*mg_hdr(obj) & HDR_FWD))
+    if (!collected(s, obj) || (in_from(s, obj) && (*mg_hdr(obj) & HDR_FWD)) ||
+        (in_los(s, obj) && mg_los_of(obj)->reached))
         return;
     size_t n = movgc_nrefs(obj);
     void **slots = mg_slots(obj);
@@ -417,7 +419,8 @@ size_t mg_nursery_collect(movgc_heap *h, bool tenure_all) {
         .tenure_all = tenure_all,
         .promote_age = n->promote_age,
         .to_half = n->to + n->size / 2,
-        .arena = &h->los.arena,
+        .los_base = h->los.base,
+        .los_span = (size_t)(h->los.top - h->los.base),
     };
     mg_roots_visit(h, visit_root, &s);
     mg_handles_visit(h, MG_H_STRONG, visit_root, &s);
@@ -430,7 +433,7 @@ size_t mg_nursery_collect(movgc_heap *h, bool tenure_all) {
     mg_handles_weak(h, &ops);
     mg_final_select(h, true, &ops);
     mg_identity_young(h, forwarded, &s);
-    mg_los_finish_minor(h, remember_if_young);
+    mg_los_minor(h, tenure_all, remember_if_young);
     free(s.promoted);
     free(s.large);
     h->stats.bytes_promoted += s.promoted_bytes;

@@ -17,14 +17,15 @@ struct nursery {
     char *zeroed;    /* bytes from alloc_ptr_ up to here are zero */
     char *counted;   /* bytes below this are in stats.bytes_allocated */
     unsigned promote_age; /* survive this many minor GCs to be promoted */
-    size_t arena_half;    /* the young large-object arena follows 'to' */
+    size_t los_bytes;     /* the large-object region follows 'to' */
 };
 
-/* Map two semispaces of semi bytes and use 'size' bytes of each, then the
- * two halves of the young large-object arena (largeobj.h); an adaptive
- * nursery grows towards semi as more survives. */
+/* Reserve two semispaces of semi bytes, using 'size' bytes of each, and
+ * after them the large-object region (largeobj.h) of los_bytes, or less
+ * down to los_min when address space is short; an adaptive nursery's size
+ * follows survival up to semi. */
 bool mg_nursery_init(movgc_heap *h, size_t semi, size_t size, bool adaptive,
-                     unsigned promote_age, size_t arena_half);
+                     unsigned promote_age, size_t los_bytes, size_t los_min);
 void mg_nursery_free(movgc_heap *h);
 /* Make size bytes at alloc_ptr_ usable (zeroed); false when the semispace
  * is full.  In stress mode alloc_limit_ stays at alloc_ptr_. */

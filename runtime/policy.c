@@ -38,7 +38,7 @@
 #define HEADROOM_REF ((double)(48 << 20)) /* MemBalancer's constant (bytes) */
 #define SMOOTH 0.5                          /* weight of the newest sample */
 #define NURSERY_CAP_MIN ((size_t)4 << 20)
-#define ARENA_BUDGET_MIN ((size_t)1 << 20)
+#define LARGE_BUDGET_MIN ((size_t)1 << 20) /* young large bytes per minor GC */
 
 static double smooth(double avg, double sample) {
     return avg == 0 ? sample : (1 - SMOOTH) * avg + SMOOTH * sample;
@@ -51,11 +51,10 @@ void mg_policy_init(movgc_heap *h, const struct settings *s) {
     p->nursery_start = h->nursery.size;
     p->cycle_start = mg_now_ns();
     h->full_threshold = MIN_THRESHOLD;
-    h->los.arena.budget = h->nursery.size > ARENA_BUDGET_MIN ? h->nursery.size
-                                                             : ARENA_BUDGET_MIN;
+    h->los.budget = h->nursery.size > LARGE_BUDGET_MIN ? h->nursery.size
+                                                       : LARGE_BUDGET_MIN;
 }
 
-void mg_policy_old_in(movgc_heap *h, size_t bytes) { h->policy.old_in += bytes; }
 
 /* ======================================================== young sizing */
 
@@ -88,7 +87,7 @@ static void size_young(movgc_heap *h, size_t survived) {
             p->quiet = 0;
         }
     }
-    h->los.arena.budget = n->size > ARENA_BUDGET_MIN ? n->size : ARENA_BUDGET_MIN;
+    h->los.budget = n->size > LARGE_BUDGET_MIN ? n->size : LARGE_BUDGET_MIN;
 }
 
 /* ========================================================= full trigger */
@@ -124,11 +123,11 @@ void mg_policy_after_full(movgc_heap *h, size_t live, uint64_t pause_ns) {
     uint64_t span = now - p->cycle_start;
     uint64_t pauses = p->cycle_pauses + pause_ns;
     double mutator_s = span > pauses ? (double)(span - pauses) / 1e9 : 0;
-    uint64_t entered = h->stats.bytes_promoted + p->old_in;
-    if (mutator_s > 0 && entered > p->entered_at_full)
+    uint64_t entered = h->stats.bytes_promoted;
+    if (mutator_s > 0 && entered > p->promoted_at_full)
         p->promote_rate = smooth(p->promote_rate,
-                                 (double)(entered - p->entered_at_full) / mutator_s);
-    p->entered_at_full = entered;
+                                 (double)(entered - p->promoted_at_full) / mutator_s);
+    p->promoted_at_full = entered;
     if (pause_ns > 0 && live > 0)
         p->collect_speed = smooth(p->collect_speed, (double)live / ((double)pause_ns / 1e9));
     p->cycle_start = now;

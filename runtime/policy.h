@@ -21,8 +21,7 @@ struct policy {
     double collect_speed;    /* live bytes per second of full collection */
     uint64_t cycle_start;    /* when the last full collection ended (ns) */
     uint64_t cycle_pauses;   /* pause time since then (ns) */
-    uint64_t old_in;         /* large bytes allocated old, ever */
-    uint64_t entered_at_full;/* promoted + old_in at the last full collection */
+    uint64_t promoted_at_full; /* stats.bytes_promoted then */
     /* evidence of death: the young generation's survival drops */
     double survival;         /* bytes surviving a minor collection, smoothed */
     double survival_at_full; /* its value at the last full collection */
@@ -32,10 +31,6 @@ struct policy {
 };
 
 void mg_policy_init(movgc_heap *h, const struct settings *s);
-
-/* Account bytes that entered the old generation other than by promotion
- * (large objects allocated old). */
-void mg_policy_old_in(movgc_heap *h, size_t bytes);
 
 /* After a minor collection that kept 'survived' bytes and took pause_ns:
  * resize the young generation; true when a full collection is due. */

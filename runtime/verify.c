@@ -119,11 +119,13 @@ static void check_slots(struct verify *v, void *obj) {
         young_ref |= mg_is_young(v->h, slots[i]);
     }
     bool remembered = *mg_hdr(obj) & HDR_REMEMBERED;
-    if (mg_is_young(v->h, obj)) {
+    if (mg_in_nursery(v->h, obj)) {
         if (remembered)
             fail(v, "young object %p is flagged remembered", obj);
         return;
     }
+    if (mg_is_young(v->h, obj))  /* young large: flagged, never in the set */
+        return;
     struct large *l = mg_is_old(v->h, obj) ? NULL : mg_los_of(obj);
     if (l && l->cards) {
         check_cards(v, obj, l);
@@ -168,14 +170,17 @@ void mg_verify(movgc_heap *h, const char *when) {
     walk(&v, &v.old, h->old.base, h->old.top, true);
     check_space(&v, h->nursery.from, h->pub.alloc_ptr_);
     check_space(&v, h->old.base, h->old.top);
-    for (struct large *l = h->los.ring.next; l != &h->los.ring; l = l->next) {
+    for (struct large *l = h->los.old.next; l != &h->los.old; l = l->next) {
         check_header(&v, l + 1, false);
+        if (l->young)
+            fail(&v, "large object %p on the old ring is flagged young", (void *)(l + 1));
         check_slots(&v, l + 1);
     }
     for (struct large *l = h->los.young.next; l != &h->los.young; l = l->next) {
         check_header(&v, l + 1, false);
-        if (!mg_is_young(h, l + 1))
-            fail(&v, "young large object %p lies outside the young arena", (void *)(l + 1));
+        if (!l->young || !(l->header & HDR_REMEMBERED))
+            fail(&v, "young large object %p is not flagged young and remembered "
+                     "[los.young]", (void *)(l + 1));
         check_slots(&v, l + 1);
     }
     if (v.remembered != h->remset.n)

@@ -545,9 +545,6 @@ START_TEST(test_oldspace_large_objects_freed)
         tu_fill(o, i);
         movgc_set(H, arr, i, o);
     }
-    /* Young large objects move once, by remapping their pages, when they
-     * become old (check_younglarge.c); from then on they stay put. */
-    movgc_collect(H, MOVGC_FULL);
     for (size_t i = 0; i < count; i++)
         addr[i] = (uintptr_t)movgc_get(arr, i);
     for (int round = 0; round < 4; round++) {
