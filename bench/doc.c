@@ -227,7 +227,8 @@ static void *read_value(struct gen *g, struct body_src *b, int depth) {
     return read_number(g, b);
 }
 
-/* A new record list of n slots holding the first min(n, its length) of a's. */
+/* A new record list of n slots holding the first min(n, its length) of
+ * a's; a itself is freed (bk_free: the parser's realloc). */
 static void *array_copy(void *a, size_t n) {
     BK_ROOT(a);
     void *c = bk_alloc(T_RECS, n, 0);
@@ -235,6 +236,7 @@ static void *array_copy(void *a, size_t n) {
     for (size_t i = 0; i < m; i++)
         bk_set(c, i, bk_get(a, i));
     BK_UNROOT(1);
+    bk_free(a);
     return c;
 }
 
@@ -252,7 +254,7 @@ void *doc_parse_body(bench_rng *rng, size_t blen, size_t tree_bytes) {
     while (g.bytes + bk_objsize(n, 0) + bk_objsize(1, 16) < tree_bytes) {
         rec = read_container(&g, &b, 1, 1);
         if (n == bk_nrefs(arr))
-            arr = array_copy(arr, 2 * n);          /* doubled; the old one is garbage */
+            arr = array_copy(arr, 2 * n);          /* doubled; the old one freed */
         bk_set(arr, n++, rec);
         if (doc_poll)
             doc_poll();

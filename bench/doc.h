@@ -27,7 +27,7 @@ extern int doc_min_array;
 /* Parse a large request body (the bodies workload): allocate a body of blen
  * bytes and write all of it (as received from the network), then parse it
  * into a document whose tree is a growing array of records (T_RECS,
- * doubled as it fills, trimmed at the end: the old arrays are garbage),
+ * doubled as it fills, trimmed at the end: the old arrays freed),
  * each record a JSON-like object as doc_parse makes, with its strings
  * (T_BSTR: checksummed by words) and numbers copied from the body.  Records are added until the document
  * holds about tree_bytes (bk_objsize) bytes.  The body stays rooted and
