@@ -30,6 +30,51 @@ void bench_rss(size_t *cur, size_t *peak) {
     fclose(f);
 }
 
+void bench_dist_push(bench_dist *d, uint64_t x) {
+    if (d->n == d->cap) {
+        d->cap = d->cap ? 2 * d->cap : 1024;
+        d->v = realloc(d->v, d->cap * sizeof *d->v);
+        if (!d->v)
+            abort();
+    }
+    d->v[d->n++] = x;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void dist_sort(bench_dist *d) {
+    if (d->n)
+        qsort(d->v, d->n, sizeof *d->v, cmp_u64);
+}
+
+/* The q-quantile (nearest rank) of a sorted d, in ms; 0 if empty. */
+static double quantile_ms(const bench_dist *d, double q) {
+    if (!d->n)
+        return 0;
+    size_t i = (size_t)(q * (double)(d->n - 1) + 0.5);
+    return (double)d->v[i] / 1e6;
+}
+
+int bench_dist_describe(char *out, size_t n, const char *name, bench_dist *d) {
+    dist_sort(d);
+    return snprintf(out, n, "%s_n=%zu %s_p50_ms=%.3f %s_p99_ms=%.3f %s_max_ms=%.3f ",
+                    name, d->n, name, quantile_ms(d, 0.5), name, quantile_ms(d, 0.99),
+                    name, quantile_ms(d, 1.0));
+}
+
+uint64_t bench_dist_median(bench_dist *d) {
+    dist_sort(d);
+    return d->n ? d->v[d->n / 2] : 0;
+}
+
+void bench_dist_free(bench_dist *d) {
+    free(d->v);
+    *d = (bench_dist){0};
+}
+
 static const char *const preset_names[BENCH_NPRESETS] = {"tiny", "small", "demo", "full"};
 
 static void usage(const char *prog, const bench_param *params) {
@@ -110,9 +155,10 @@ int bench_result(const char *workload, int ok, uint64_t checksum, double time_s,
     double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
                  (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
     printf("RESULT workload=%s backend=%s ok=%d checksum=%016llx time_s=%.6f cpu_s=%.6f "
-           "peak_rss=%zu final_rss=%zu live_final=%zu live_peak=%zu %s %s\n",
+           "peak_rss=%zu final_rss=%zu live_final=%zu live_peak=%zu minflt=%ld majflt=%ld %s %s\n",
            workload, bk_backend(), ok, (unsigned long long)checksum, time_s, cpu,
-           peak, cur, live_final, live_peak, extra ? extra : "", facts);
+           peak, cur, live_final, live_peak, ru.ru_minflt, ru.ru_majflt,
+           extra ? extra : "", facts);
     fflush(stdout);
     return ok ? 0 : 1;
 }

@@ -34,6 +34,22 @@ static inline uint64_t bench_mix(uint64_t h, uint64_t v) {
     return h * 0xFF51AFD7ED558CCDu;
 }
 
+/* ---------------------------------------------------------- distributions */
+/* A growing sample of durations (ns) or other counts. */
+typedef struct bench_dist { uint64_t *v; size_t n, cap; } bench_dist;
+
+void bench_dist_push(bench_dist *d, uint64_t x);
+
+/* Append "NAME_n=.. NAME_p50_ms=.. NAME_p99_ms=.. NAME_max_ms=.. " (nearest
+ * rank, values taken as ns; all 0 when empty) to out; returns the length
+ * written, as snprintf.  Sorts d. */
+int bench_dist_describe(char *out, size_t n, const char *name, bench_dist *d);
+
+/* The upper median (v[n/2] once sorted), 0 if empty.  Sorts d. */
+uint64_t bench_dist_median(bench_dist *d);
+
+void bench_dist_free(bench_dist *d);
+
 /* ---------------------------------------------------------------- params */
 enum { BENCH_TINY, BENCH_SMALL, BENCH_DEMO, BENCH_FULL, BENCH_NPRESETS };
 
@@ -60,9 +76,13 @@ void bench_rss_freeze(void);
 
 /* Print the one RESULT line bench/compare reads:
  *   RESULT workload=W backend=B ok=0|1 checksum=X time_s=T cpu_s=C peak_rss=P
- *          final_rss=F live_final=L live_peak=LP <extra> <backend facts>
+ *          final_rss=F live_final=L live_peak=LP minflt=M majflt=J
+ *          <extra> <backend facts>
  * time_s is the workload's own wall-clock measure; cpu_s the process's
- * user + system time so far (steadier on a busy machine).
+ * user + system time so far (steadier on a busy machine); minflt and majflt
+ * the process's page faults so far (getrusage: minor ones, without I/O,
+ * count every first touch of a fresh page, so they show how often the
+ * allocator maps new memory or has it zeroed again).
  * RSS is read at this call unless bench_rss_freeze was called.  Returns the exit status for main: 0 if ok. */
 int bench_result(const char *workload, int ok, uint64_t checksum, double time_s,
                  size_t live_final, size_t live_peak, const char *extra);

@@ -20,42 +20,9 @@ static bench_param params[] = {
     {NULL, {0, 0, 0, 0}, 0},
 };
 
-struct dist { uint64_t *v; size_t n, cap; };
-
-static void push(struct dist *d, uint64_t x) {
-    if (d->n == d->cap) {
-        d->cap = d->cap ? 2 * d->cap : 1024;
-        d->v = realloc(d->v, d->cap * sizeof *d->v);
-        if (!d->v)
-            abort();
-    }
-    d->v[d->n++] = x;
-}
-
-static int cmp(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* The q-quantile (nearest rank) in ms; 0 for an empty distribution. */
-static double quantile(struct dist *d, double q) {
-    if (!d->n)
-        return 0;
-    size_t i = (size_t)(q * (double)(d->n - 1) + 0.5);
-    return (double)d->v[i] / 1e6;
-}
-
-static int describe(char *out, size_t n, const char *name, struct dist *d) {
-    if (d->n)
-        qsort(d->v, d->n, sizeof *d->v, cmp);
-    return snprintf(out, n, "%s_n=%zu %s_p50_ms=%.3f %s_p99_ms=%.3f %s_max_ms=%.3f ",
-                    name, d->n, name, quantile(d, 0.5), name, quantile(d, 0.99),
-                    name, quantile(d, 1.0));
-}
-
 int main(int argc, char **argv) {
     struct server s;
-    struct dist minor = {0}, full = {0}, req = {0}, rate = {0};
+    bench_dist minor = {0}, full = {0}, req = {0}, rate = {0};
     bk_pause p[64];
     bench_args(argc, argv, params, NULL);
     size_t m0 = (size_t)bench_get(params, "inflight"), c0 = (size_t)bench_get(params, "cache");
@@ -71,27 +38,27 @@ int main(int argc, char **argv) {
     for (long i = 0; i < n; i++) {
         uint64_t a = bench_now_ns();
         server_request(&s);
-        push(&req, bench_now_ns() - a);
+        bench_dist_push(&req, bench_now_ns() - a);
         size_t k = bk_pauses_take(p, 64);
         for (size_t j = 0; j < k; j++) {
-            push(p[j].full ? &full : &minor, p[j].ns);
+            bench_dist_push(p[j].full ? &full : &minor, p[j].ns);
             if (p[j].full && p[j].live && p[j].ns)   /* live bytes per second, in MiB/s */
-                push(&rate, (uint64_t)((double)p[j].live / ((double)p[j].ns / 1e9) / 1048576.0));
+                bench_dist_push(&rate, (uint64_t)((double)p[j].live /
+                                                  ((double)p[j].ns / 1e9) / 1048576.0));
         }
     }
     double secs = (double)(bench_now_ns() - t0) / 1e9;
     bench_rss_freeze();
     size_t live_final = s.live, live_peak = s.live_peak;
     char extra[1024];
-    int len = describe(extra, sizeof extra, "minor", &minor);
-    len += describe(extra + len, sizeof extra - (size_t)len, "full", &full);
-    len += describe(extra + len, sizeof extra - (size_t)len, "request", &req);
-    if (rate.n)
-        qsort(rate.v, rate.n, sizeof *rate.v, cmp);
+    int len = bench_dist_describe(extra, sizeof extra, "minor", &minor);
+    len += bench_dist_describe(extra + len, sizeof extra - (size_t)len, "full", &full);
+    len += bench_dist_describe(extra + len, sizeof extra - (size_t)len, "request", &req);
     snprintf(extra + len, sizeof extra - (size_t)len, "full_mib_per_s=%llu",
-             rate.n ? (unsigned long long)rate.v[rate.n / 2] : 0ull);
+             (unsigned long long)bench_dist_median(&rate));
     server_finish(&s);
-    free(minor.v), free(full.v), free(req.v), free(rate.v);
+    bench_dist_free(&minor), bench_dist_free(&full);
+    bench_dist_free(&req), bench_dist_free(&rate);
     int rc = bench_result("pauses", s.ok, s.sum, secs, live_final, live_peak, extra);
     bk_fini();
     return rc;

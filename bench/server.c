@@ -60,7 +60,7 @@ void server_init(struct server *s, size_t ring_max, size_t cache_max,
 void server_request(struct server *s) {
     if (s->ring_count >= s->ring_cap)
         ring_pop_oldest(s);
-    void *env = doc_parse(&s->rng);
+    void *env = s->parse ? s->parse(s) : doc_parse(&s->rng);
     bk_set(s->ring, (s->ring_head + s->ring_count) % s->ring_max, env);
     s->ring_count++;
     s->live += doc_bytes(env);

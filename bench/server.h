@@ -21,6 +21,10 @@ struct server {
     size_t live, live_peak;     /* bytes of documents held (doc_bytes) */
     uint64_t requests, sum;     /* requests served; checksum of verified documents */
     int ok;                     /* 0 once a document failed verification */
+    /* Parses one request into a document envelope (doc.h; may collect);
+     * NULL: doc_parse(&rng).  Set after server_init. */
+    void *(*parse)(struct server *s);
+    void *parse_arg;            /* for parse */
 };
 
 /* Allocate the tables and root them (shadow stack, [bk.root]); the caller
