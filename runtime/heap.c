@@ -151,9 +151,11 @@ static void minor(movgc_heap *h, bool tenure_all, bool policy) {
     h->stats.minor_collections++;
     size_t survived = copied + h->los.young_bytes +
                       (size_t)(h->stats.bytes_promoted - promoted0);
-    char detail[96];
-    snprintf(detail, sizeof detail, ", survivors kept young %zuK, nursery %zuK",
-             (copied + h->los.young_bytes) >> 10, h->nursery.size >> 10);
+    char detail[192];
+    snprintf(detail, sizeof detail,
+             ", survivors kept young %zuK (large %zuK), large made old %zuK, nursery %zuK",
+             (copied + h->los.young_bytes) >> 10, h->los.young_bytes >> 10,
+             h->los.promoted >> 10, h->nursery.size >> 10);
     uint64_t pause = end(h, "minor", t0, before, m0, detail);
     if (policy && mg_policy_after_minor(h, survived, pause))
         h->full_due = true;
@@ -193,6 +195,10 @@ void mg_heap_full(movgc_heap *h) {
              (double)ct.slide_ns / 1e6, (double)(mg_now_ns() - t1) / 1e6);
     uint64_t pause = end(h, "full", t0, before, m0, detail);
     mg_policy_after_full(h, live, pause);
+    if (h->cfg.flags & MOVGC_VERBOSE)
+        fprintf(stderr, "movgc: next full collection at %zuK (promotion %.1f MiB/s, "
+                "collection %.1f MiB/s)\n", h->full_threshold >> 10,
+                h->policy.promote_rate / 1048576.0, h->policy.collect_speed / 1048576.0);
 }
 
 /* A minor collection, and a full one if the policy says so. */

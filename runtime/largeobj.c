@@ -284,6 +284,7 @@ void mg_los_minor(movgc_heap *h, bool tenure_all,
                   void (*promoted)(movgc_heap *, void *)) {
     struct los *los = &h->los;
     unsigned promote_age = h->nursery.promote_age;
+    los->promoted = 0;
     for (struct large *l = los->young.next, *next; l != &los->young; l = next) {
         next = l->next;
         if (!l->reached) {
@@ -302,6 +303,7 @@ void mg_los_minor(movgc_heap *h, bool tenure_all,
         l->header &= ~(uint64_t)HDR_REMEMBERED;
         link_large(los, l);
         h->stats.bytes_promoted += l->map_bytes;
+        los->promoted += l->map_bytes;
         promoted(h, l + 1);
     }
     los->allocated = 0;

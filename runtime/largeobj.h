@@ -49,6 +49,7 @@ struct los {
     size_t count, young_count;
     size_t budget;       /* young bytes that make a minor GC due */
     size_t allocated;    /* large bytes allocated since the last minor GC */
+    size_t promoted;     /* bytes the last minor GC made old in place */
     /* the region: [base, top) has been handed out at least once and is
      * committed up to 'end'; 'free' lists its free spans in address order */
     char *base, *top, *end;

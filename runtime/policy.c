@@ -24,9 +24,9 @@
  *
  * The adaptive nursery doubles when more than an eighth of it survives (a
  * nursery too small gives objects no time to die) up to a cap that grows
- * with live data (a quarter of it, at least 4 MiB, at most
+ * with live data (an eighth of it, at least 4 MiB, at most
  * MOVGC_NURSERY_MAX), and halves after four collections in a row in which
- * less than a thirty-second survived. */
+ * less than a thirty-second survived, or at once to a cap that fell. */
 #include "policy.h"
 
 #include <math.h>
@@ -58,10 +58,12 @@ void mg_policy_init(movgc_heap *h, const struct settings *s) {
 
 /* ======================================================== young sizing */
 
-/* The adaptive nursery's cap now: relative to live data, under the
- * configured maximum and a quarter of the heap limit. */
+/* The adaptive nursery's cap now: an eighth of live data (both
+ * semispaces and the young large budget then add under half of it), at
+ * least NURSERY_CAP_MIN, at most the semispace mapped (MOVGC_NURSERY_MAX,
+ * an eighth of the heap limit). */
 static size_t nursery_cap(const movgc_heap *h) {
-    size_t cap = h->stats.live_bytes / 4;
+    size_t cap = h->stats.live_bytes / 8;
     if (cap < NURSERY_CAP_MIN)
         cap = NURSERY_CAP_MIN;
     if (cap > h->nursery.semi)
@@ -74,7 +76,10 @@ static void size_young(movgc_heap *h, size_t survived) {
     struct nursery *n = &h->nursery;
     if (p->adaptive) {
         size_t cap = nursery_cap(h);
-        if (survived > n->size / 8 && n->size < cap) {
+        if (n->size > cap) {  /* live data shrank */
+            mg_nursery_resize(h, cap);
+            p->quiet = 0;
+        } else if (survived > n->size / 8 && n->size < cap) {
             mg_nursery_resize(h, n->size * 2 < cap ? n->size * 2 : cap);
             p->quiet = 0;
         } else if (survived < n->size / 32 && n->size > p->nursery_start) {
