@@ -66,8 +66,12 @@ static inline size_t movgc_nrefs(const void *obj);
 static inline size_t movgc_nbytes(const void *obj);
 static inline unsigned movgc_tag(const void *obj);
 
-/* Read slot i of obj (i < movgc_nrefs(obj); checked under MOVGC_VERIFY).
- * Never collects. */
+/* Read slot i of obj (i < movgc_nrefs(obj)).  movgc_get has no heap
+ * argument, so it cannot see a heap's MOVGC_VERIFY flag: its index is
+ * checked, on every heap, in a program that defines MOVGC_CHECKED before
+ * including this header (a checked build of the inline paths: an index
+ * >= movgc_nrefs(obj) is then MOVGC_E_MISUSE and aborts with a message).
+ * Otherwise it is one load.  Never collects. */
 static inline void *movgc_get(const void *obj, size_t i);
 
 /* Write val (NULL or an object of h) into slot i of obj, with the write
@@ -295,10 +299,8 @@ MOVGC_API void movgc_barrier_(movgc_heap *h, void *obj, size_t i, void *val);
 MOVGC_API void movgc_push_root_(movgc_heap *h, void **slot);
 MOVGC_API void movgc_pop_roots_(movgc_heap *h, size_t n);
 MOVGC_API void *movgc_handle_get_(movgc_heap *h, movgc_handle hd);
+/* movgc_get's index check in a MOVGC_CHECKED build: reports i >= nrefs. */
 MOVGC_API void movgc_check_index_(const void *obj, size_t i);
-/* Nonzero when any heap of the process runs with MOVGC_VERIFY; movgc_get
- * has no heap argument. */
-MOVGC_API extern int movgc_checked_;
 
 static inline uint64_t movgc_header_(const void *obj) {
     return ((const uint64_t *)obj)[-1];
@@ -341,8 +343,10 @@ static inline unsigned movgc_tag(const void *obj) {
 }
 
 static inline void *movgc_get(const void *obj, size_t i) {
-    if (movgc_checked_)
+#ifdef MOVGC_CHECKED
+    if (i >= movgc_nrefs(obj))
         movgc_check_index_(obj, i);
+#endif
     return ((void *const *)obj)[i];
 }
 
