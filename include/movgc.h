@@ -15,6 +15,12 @@
 extern "C" {
 #endif
 
+#if defined(__GNUC__)
+#define MOVGC_LIKELY_(c) __builtin_expect(!!(c), 1)
+#else
+#define MOVGC_LIKELY_(c) (c)
+#endif
+
 #if defined(MOVGC_BUILDING) && defined(__GNUC__)
 #define MOVGC_API __attribute__((visibility("default")))
 #else
@@ -311,8 +317,13 @@ static inline void *movgc_alloc(movgc_heap *h, unsigned tag, size_t nrefs,
     struct movgc_heap_pub_ *p = (struct movgc_heap_pub_ *)(void *)h;
     if (nrefs < MOVGC_FAST_MAX_ && nbytes < MOVGC_FAST_MAX_ && tag <= 0xFFFFu) {
         size_t size = 8 + 8 * nrefs + ((nbytes + 7) & ~(size_t)7);
+        /* Compare the new end with the limit, not the room left with the
+         * size: the end is also the next alloc_ptr_.  Nursery addresses are
+         * far from the top of the address space, so the sum cannot wrap.
+         * The result stays 'ptr + 8' so that the compiler knows it is not
+         * NULL. */
         char *ptr = p->alloc_ptr_;
-        if ((size_t)(p->alloc_limit_ - ptr) >= size) {
+        if (MOVGC_LIKELY_((uintptr_t)ptr + size <= (uintptr_t)p->alloc_limit_)) {
             p->alloc_ptr_ = ptr + size;
             *(uint64_t *)(void *)ptr =
                 ((uint64_t)tag << MOVGC_HDR_TAG_SHIFT_) |
@@ -327,7 +338,7 @@ static inline void *movgc_alloc(movgc_heap *h, unsigned tag, size_t nrefs,
 static inline size_t movgc_nrefs(const void *obj) {
     uint64_t hdr = movgc_header_(obj);
     size_t n = (size_t)(hdr >> MOVGC_HDR_NREFS_SHIFT_) & MOVGC_HDR_FIELD_MAX_;
-    return n == MOVGC_HDR_BIG_ ? (size_t)((const uint64_t *)obj)[-3] : n;
+    return MOVGC_LIKELY_(n != MOVGC_HDR_BIG_) ? n : (size_t)((const uint64_t *)obj)[-3];
 }
 
 static inline size_t movgc_nbytes(const void *obj) {
