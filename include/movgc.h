@@ -278,12 +278,25 @@ MOVGC_API const char *movgc_strerror(int code);
 #define MOVGC_HDR_REMEMBERED_ 0x2u
 #define MOVGC_FAST_MAX_ 4096u /* fast path: nrefs and nbytes below this */
 
+/* Handle table: one 64-bit word per entry; entry 0 is never handed out.
+ * An entry in use holds (gen << 48) | obj: gen (1..65535) is the
+ * generation of the id handed out for it, obj the object's address (or 0),
+ * 8-byte aligned and below 2^48.  A free entry holds MOVGC_HFREE_, whose
+ * bit 0 no entry in use has.  The id is (gen << 48) | index, index below
+ * 2^32.  So, for an id with no bit in MOVGC_HPAD_ and the word w at its
+ * index, x = w ^ (id with the index cleared) is the object exactly when x
+ * has no bit in MOVGC_HCHECK_: the generations are equal and the entry is
+ * in use.  Any other id (stale, forged, 0) fails the bound or one of the
+ * two tests.  The entry's address depends on the id's low half only, so
+ * the dereference adds one load and one xor to a chain of loads. */
+#define MOVGC_HGEN_SHIFT_ 48
+#define MOVGC_HADDR_MASK_ (((uint64_t)1 << MOVGC_HGEN_SHIFT_) - 8)
+#define MOVGC_HPAD_ ((((uint64_t)1 << 16) - 1) << 32)
+#define MOVGC_HFREE_ ((uint64_t)1)
+#define MOVGC_HCHECK_ (~MOVGC_HADDR_MASK_)
+
 /* The part of the heap the inline paths read; the runtime's heap starts
  * with it. */
-struct movgc_hentry_ {
-    void *obj_;       /* the object, or NULL */
-    uint64_t id_;     /* the id handed out for this entry; 0 while free */
-};
 
 struct movgc_heap_pub_ {
     char *alloc_ptr_;           /* next free nursery byte */
@@ -294,8 +307,9 @@ struct movgc_heap_pub_ {
                                    0-byte object at the very end is inside */
     void ***roots_;             /* shadow stack */
     size_t roots_top_, roots_cap_;
-    struct movgc_hentry_ *handles_;
-    uint32_t nhandles_;         /* entries of handles_ ever handed out */
+    uint64_t *handles_;         /* the handle table, see above */
+    uint32_t nhandles_;         /* entries of handles_ in use so far, entry 0
+                                   included: indices below are readable */
     unsigned checked_;          /* MOVGC_VERIFY: checked slow paths */
 };
 
@@ -400,12 +414,12 @@ static inline size_t movgc_roots_depth(movgc_heap *h) {
 }
 
 static inline void *movgc_handle_get(movgc_heap *h, movgc_handle hd) {
-    struct movgc_heap_pub_ *p = (struct movgc_heap_pub_ *)(void *)h;
+    const struct movgc_heap_pub_ *p = (const struct movgc_heap_pub_ *)(void *)h;
     uint32_t index = (uint32_t)hd.id;
-    if (index - 1u < p->nhandles_) {
-        const struct movgc_hentry_ *e = &p->handles_[index - 1u];
-        if (e->id_ == hd.id)
-            return e->obj_;
+    if (MOVGC_LIKELY_(index < p->nhandles_ && !(hd.id & MOVGC_HPAD_))) {
+        uint64_t x = p->handles_[index] ^ (hd.id ^ index);
+        if (MOVGC_LIKELY_(!(x & MOVGC_HCHECK_)))
+            return (void *)(uintptr_t)x;
     }
     return movgc_handle_get_(h, hd);
 }
