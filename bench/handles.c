@@ -2,9 +2,13 @@
  * Nodes form one random cycle; each node's raw bytes hold the index of the
  * next.  The raw loop loads node = ptrs[next], the handle loop node =
  * bk_handle_get(hds[next]): the difference is the handle dereference.
- * Done for a cache-resident cycle and for a large one. */
+ * Done for a cache-resident cycle and for a large one.  The two loops take
+ * turns in ROUNDS rounds and are timed by the thread's CPU clock, so that
+ * on a shared machine the ratio does not depend on which loop the
+ * scheduler happened to interrupt. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include "bk.h"
 #include "bench.h"
 
@@ -19,6 +23,14 @@ static bench_param params[] = {
 };
 
 static int ok = 1;
+
+enum { ROUNDS = 8 };
+
+static uint64_t cpu_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static uint64_t chase_raw(void **ptrs, long steps) {
     uint64_t idx = 0, sum = 0;
@@ -70,11 +82,17 @@ static double run(size_t n, long steps, bench_rng *rng, uint64_t *sum, double *r
     for (size_t i = 0; i < n; i++)            /* raw pointers: valid, no allocation follows */
         ptrs[i] = bk_get(table, i);
 
-    uint64_t t0 = bench_now_ns();
-    uint64_t a = chase_raw(ptrs, steps);
-    uint64_t t1 = bench_now_ns();
-    uint64_t b = chase_handles(hds, steps);
-    uint64_t t2 = bench_now_ns();
+    uint64_t a = 0, b = 0, raw = 0, hd = 0;
+    long chunk = steps / ROUNDS > 0 ? steps / ROUNDS : 1;
+    for (int r = 0; r < ROUNDS; r++) {
+        uint64_t t0 = cpu_ns();
+        a += chase_raw(ptrs, chunk);
+        uint64_t t1 = cpu_ns();
+        b += chase_handles(hds, chunk);
+        uint64_t t2 = cpu_ns();
+        raw += t1 - t0;
+        hd += t2 - t1;
+    }
     if (a != b)
         ok = 0;
     *sum = bench_mix(bench_mix(*sum, a), b);
@@ -85,8 +103,8 @@ static double run(size_t n, long steps, bench_rng *rng, uint64_t *sum, double *r
     bk_free(table);
     BK_UNROOT(1);
     free(perm), free(ptrs), free(hds);
-    *raw_ns = (double)(t1 - t0) / (double)steps;
-    *hd_ns = (double)(t2 - t1) / (double)steps;
+    *raw_ns = (double)raw / (double)(chunk * ROUNDS);
+    *hd_ns = (double)hd / (double)(chunk * ROUNDS);
     return *hd_ns / *raw_ns;
 }
 

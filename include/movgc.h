@@ -15,6 +15,12 @@
 extern "C" {
 #endif
 
+#if defined(__GNUC__)
+#define MOVGC_LIKELY_(c) __builtin_expect(!!(c), 1)
+#else
+#define MOVGC_LIKELY_(c) (c)
+#endif
+
 #if defined(MOVGC_BUILDING) && defined(__GNUC__)
 #define MOVGC_API __attribute__((visibility("default")))
 #else
@@ -66,8 +72,12 @@ static inline size_t movgc_nrefs(const void *obj);
 static inline size_t movgc_nbytes(const void *obj);
 static inline unsigned movgc_tag(const void *obj);
 
-/* Read slot i of obj (i < movgc_nrefs(obj); checked under MOVGC_VERIFY).
- * Never collects. */
+/* Read slot i of obj (i < movgc_nrefs(obj)).  movgc_get has no heap
+ * argument, so it cannot see a heap's MOVGC_VERIFY flag: its index is
+ * checked, on every heap, in a program that defines MOVGC_CHECKED before
+ * including this header (a checked build of the inline paths: an index
+ * >= movgc_nrefs(obj) is then MOVGC_E_MISUSE and aborts with a message).
+ * Otherwise it is one load.  Never collects. */
 static inline void *movgc_get(const void *obj, size_t i);
 
 /* Write val (NULL or an object of h) into slot i of obj, with the write
@@ -268,12 +278,25 @@ MOVGC_API const char *movgc_strerror(int code);
 #define MOVGC_HDR_REMEMBERED_ 0x2u
 #define MOVGC_FAST_MAX_ 4096u /* fast path: nrefs and nbytes below this */
 
+/* Handle table: one 64-bit word per entry; entry 0 is never handed out.
+ * An entry in use holds (gen << 48) | obj: gen (1..65535) is the
+ * generation of the id handed out for it, obj the object's address (or 0),
+ * 8-byte aligned and below 2^48.  A free entry holds MOVGC_HFREE_, whose
+ * bit 0 no entry in use has.  The id is (gen << 48) | index, index below
+ * 2^32.  So, for an id with no bit in MOVGC_HPAD_ and the word w at its
+ * index, x = w ^ (id with the index cleared) is the object exactly when x
+ * has no bit in MOVGC_HCHECK_: the generations are equal and the entry is
+ * in use.  Any other id (stale, forged, 0) fails the bound or one of the
+ * two tests.  The entry's address depends on the id's low half only, so
+ * the dereference adds one load and one xor to a chain of loads. */
+#define MOVGC_HGEN_SHIFT_ 48
+#define MOVGC_HADDR_MASK_ (((uint64_t)1 << MOVGC_HGEN_SHIFT_) - 8)
+#define MOVGC_HPAD_ ((((uint64_t)1 << 16) - 1) << 32)
+#define MOVGC_HFREE_ ((uint64_t)1)
+#define MOVGC_HCHECK_ (~MOVGC_HADDR_MASK_)
+
 /* The part of the heap the inline paths read; the runtime's heap starts
  * with it. */
-struct movgc_hentry_ {
-    void *obj_;       /* the object, or NULL */
-    uint64_t id_;     /* the id handed out for this entry; 0 while free */
-};
 
 struct movgc_heap_pub_ {
     char *alloc_ptr_;           /* next free nursery byte */
@@ -285,8 +308,9 @@ struct movgc_heap_pub_ {
                                    object at the very end is inside */
     void ***roots_;             /* shadow stack */
     size_t roots_top_, roots_cap_;
-    struct movgc_hentry_ *handles_;
-    uint32_t nhandles_;         /* entries of handles_ ever handed out */
+    uint64_t *handles_;         /* the handle table, see above */
+    uint32_t nhandles_;         /* entries of handles_ in use so far, entry 0
+                                   included: indices below are readable */
     unsigned checked_;          /* MOVGC_VERIFY: checked slow paths */
     uintptr_t nursery_span_;    /* [young_lo_, +nursery_span_): semispaces */
 };
@@ -297,10 +321,8 @@ MOVGC_API void movgc_barrier_(movgc_heap *h, void *obj, size_t i, void *val);
 MOVGC_API void movgc_push_root_(movgc_heap *h, void **slot);
 MOVGC_API void movgc_pop_roots_(movgc_heap *h, size_t n);
 MOVGC_API void *movgc_handle_get_(movgc_heap *h, movgc_handle hd);
+/* movgc_get's index check in a MOVGC_CHECKED build: reports i >= nrefs. */
 MOVGC_API void movgc_check_index_(const void *obj, size_t i);
-/* Nonzero when any heap of the process runs with MOVGC_VERIFY; movgc_get
- * has no heap argument. */
-MOVGC_API extern int movgc_checked_;
 
 static inline uint64_t movgc_header_(const void *obj) {
     return ((const uint64_t *)obj)[-1];
@@ -311,8 +333,13 @@ static inline void *movgc_alloc(movgc_heap *h, unsigned tag, size_t nrefs,
     struct movgc_heap_pub_ *p = (struct movgc_heap_pub_ *)(void *)h;
     if (nrefs < MOVGC_FAST_MAX_ && nbytes < MOVGC_FAST_MAX_ && tag <= 0xFFFFu) {
         size_t size = 8 + 8 * nrefs + ((nbytes + 7) & ~(size_t)7);
+        /* Compare the new end with the limit, not the room left with the
+         * size: the end is also the next alloc_ptr_.  Nursery addresses are
+         * far from the top of the address space, so the sum cannot wrap.
+         * The result stays 'ptr + 8' so that the compiler knows it is not
+         * NULL. */
         char *ptr = p->alloc_ptr_;
-        if ((size_t)(p->alloc_limit_ - ptr) >= size) {
+        if (MOVGC_LIKELY_((uintptr_t)ptr + size <= (uintptr_t)p->alloc_limit_)) {
             p->alloc_ptr_ = ptr + size;
             *(uint64_t *)(void *)ptr =
                 ((uint64_t)tag << MOVGC_HDR_TAG_SHIFT_) |
@@ -327,7 +354,7 @@ static inline void *movgc_alloc(movgc_heap *h, unsigned tag, size_t nrefs,
 static inline size_t movgc_nrefs(const void *obj) {
     uint64_t hdr = movgc_header_(obj);
     size_t n = (size_t)(hdr >> MOVGC_HDR_NREFS_SHIFT_) & MOVGC_HDR_FIELD_MAX_;
-    return n == MOVGC_HDR_BIG_ ? (size_t)((const uint64_t *)obj)[-3] : n;
+    return MOVGC_LIKELY_(n != MOVGC_HDR_BIG_) ? n : (size_t)((const uint64_t *)obj)[-3];
 }
 
 static inline size_t movgc_nbytes(const void *obj) {
@@ -343,8 +370,10 @@ static inline unsigned movgc_tag(const void *obj) {
 }
 
 static inline void *movgc_get(const void *obj, size_t i) {
-    if (movgc_checked_)
+#ifdef MOVGC_CHECKED
+    if (i >= movgc_nrefs(obj))
         movgc_check_index_(obj, i);
+#endif
     return ((void *const *)obj)[i];
 }
 
@@ -389,12 +418,12 @@ static inline size_t movgc_roots_depth(movgc_heap *h) {
 }
 
 static inline void *movgc_handle_get(movgc_heap *h, movgc_handle hd) {
-    struct movgc_heap_pub_ *p = (struct movgc_heap_pub_ *)(void *)h;
+    const struct movgc_heap_pub_ *p = (const struct movgc_heap_pub_ *)(void *)h;
     uint32_t index = (uint32_t)hd.id;
-    if (index - 1u < p->nhandles_) {
-        const struct movgc_hentry_ *e = &p->handles_[index - 1u];
-        if (e->id_ == hd.id)
-            return e->obj_;
+    if (MOVGC_LIKELY_(index < p->nhandles_ && !(hd.id & MOVGC_HPAD_))) {
+        uint64_t x = p->handles_[index] ^ (hd.id ^ index);
+        if (MOVGC_LIKELY_(!(x & MOVGC_HCHECK_)))
+            return (void *)(uintptr_t)x;
     }
     return movgc_handle_get_(h, hd);
 }

@@ -90,8 +90,8 @@ void movgc_barrier_(movgc_heap *h, void *obj, size_t i, void *val) {
     }
 }
 
-int movgc_checked_;
-
+/* Called by movgc_get in a MOVGC_CHECKED build (of the program, not of the
+ * library), which has no heap to consult: a bad index aborts on any heap. */
 void movgc_check_index_(const void *obj, size_t i) {
     if (i >= movgc_nrefs(obj)) {
         /* movgc_get has no heap to report through. */

@@ -9,6 +9,7 @@
 
 #include "barrier.h"
 #include "error.h"
+#include "handles.h"
 #include "movgc_ffi.h"
 
 /* Invariants:
@@ -85,10 +86,7 @@ static int is_object_of(movgc_heap *h, const void *p)
  * handle is told apart from one that holds NULL. */
 static int handle_live(movgc_heap *h, movgc_handle hd)
 {
-    const struct movgc_heap_pub_ *p = (const struct movgc_heap_pub_ *)h;
-    uint32_t index = (uint32_t)hd.id;
-    return hd.id != 0 && index - 1u < p->nhandles_ &&
-           p->handles_[index - 1u].id_ == hd.id;
+    return mg_handles_live(h, hd);
 }
 
 /* }================================================================ checks */

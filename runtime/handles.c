@@ -1,10 +1,18 @@
 /* handles.c -- handles: a table of object slots that the collector treats as
  * roots (strong) or clears (weak), named by ids that are never reused.
- * [handles.id] an entry in use has id_ = (gen << 32) | (index + 1) with
- *   gen >= 1; a free entry has id_ = 0 and obj_ = NULL, so a freed or forged
- *   id never matches in movgc_handle_get's single compare.
- * [handles.gen] gen only grows; an entry whose gen would wrap is retired
- *   (never freed for reuse), so no id is ever handed out twice.
+ * [handles.word] the table holds one word per entry, laid out as movgc.h
+ *   describes ("Handle table"): an entry in use is (gen << 48) | obj and
+ *   its id (gen << 48) | index, gen >= 1; a free entry, and entry 0, hold
+ *   MOVGC_HFREE_.  Only entry_obj, entry_set, entry_use and entry_clear
+ *   read or write words; the rest of the file sees objects.
+ * [handles.id] so a freed or forged id never passes movgc_handle_get's
+ *   test, and one id names one entry in use at most.
+ * [handles.gen] gen[i] (16 bits, the id's top bits) only grows; an entry
+ *   whose gen would wrap is retired (never freed for reuse), so no id is
+ *   ever handed out twice.  A retired entry costs its 27 bytes (word and
+ *   side arrays) once per 65535 handles made in it.
+ * [handles.addr] objects are 8-byte aligned and below 2^48, as every
+ *   address of the heap's own mappings is (checked where objects enter).
  * [handles.pin] pins > 0 only on entries in use holding an old or large
  *   object; the collector moves no such object. */
 #include "handles.h"
@@ -19,6 +27,48 @@
 enum { KIND_FREE, KIND_STRONG, KIND_WEAK, KIND_EPHEMERON };
 
 #define PIN_MAX UINT32_MAX
+#define GEN_MAX 0xFFFFu
+#define ADDR_MASK MOVGC_HADDR_MASK_ /* the object bits of a word */
+
+/* ====================================================== entry words */
+
+static inline void *entry_obj(const movgc_heap *h, uint32_t i) {
+    return (void *)(uintptr_t)(h->pub.handles_[i] & ADDR_MASK);
+}
+
+/* Point entry i, in use, at obj (keeping its generation). */
+static inline void entry_set(movgc_heap *h, uint32_t i, void *obj) {
+    uint64_t *w = &h->pub.handles_[i];
+    *w = (*w & ~ADDR_MASK) | (uint64_t)(uintptr_t)obj;
+}
+
+/* Put entry i in use for obj with generation gen; returns its id. */
+static inline uint64_t entry_use(movgc_heap *h, uint32_t i, uint16_t gen, void *obj) {
+    uint64_t g = (uint64_t)gen << MOVGC_HGEN_SHIFT_;
+    h->pub.handles_[i] = g | (uint64_t)(uintptr_t)obj;
+    return g | i;
+}
+
+static inline void entry_clear(movgc_heap *h, uint32_t i) {
+    h->pub.handles_[i] = MOVGC_HFREE_;
+}
+
+/* Whether id names an entry in use: movgc_handle_get's test. */
+static inline bool entry_live(const movgc_heap *h, uint64_t id) {
+    uint32_t index = (uint32_t)id;
+    return index < h->pub.nhandles_ && !(id & MOVGC_HPAD_) &&
+           !((h->pub.handles_[index] ^ (id ^ index)) & MOVGC_HCHECK_);
+}
+
+/* Whether obj can be held: NULL or an address of the form [handles.addr]. */
+static bool holdable(movgc_heap *h, void *obj, const char *op) {
+    if (((uintptr_t)obj & ~ADDR_MASK) == 0)
+        return true;
+    mg_error(h, MOVGC_E_MISUSE, "%s: %p is not an object address", op, obj);
+    return false;
+}
+
+/* ====================================================== the table */
 
 void mg_handles_free(movgc_heap *h) {
     struct handles *t = &h->handles;
@@ -64,7 +114,9 @@ static bool grow(movgc_heap *h) {
     return ok;
 }
 
-/* A fresh entry index, or UINT32_MAX when the table cannot grow. */
+/* A fresh entry index, or UINT32_MAX when the table cannot grow.  The
+ * first growth sets up entry 0, never handed out, so that id 0 and every
+ * id with index 0 fail movgc_handle_get's test. */
 static uint32_t take_entry(movgc_heap *h) {
     struct handles *t = &h->handles;
     if (t->free_head) {
@@ -74,20 +126,29 @@ static uint32_t take_entry(movgc_heap *h) {
     }
     if (h->pub.nhandles_ == t->cap && !grow(h))
         return UINT32_MAX;
+    if (h->pub.nhandles_ == 0) {
+        entry_clear(h, 0);
+        t->kind[0] = KIND_FREE;
+        t->pins[0] = 0;
+        t->values[0] = NULL;
+        t->gen[0] = GEN_MAX;  /* as if retired */
+        h->pub.nhandles_ = 1;
+    }
     uint32_t i = h->pub.nhandles_++;
     t->gen[i] = 1;
     return i;
 }
 
 static movgc_handle make(movgc_heap *h, void *obj, void *value, uint8_t kind) {
+    if (!holdable(h, obj, "movgc_handle_new"))
+        return (movgc_handle){0};
     uint32_t i = take_entry(h);
     if (i == UINT32_MAX) {
         mg_error(h, MOVGC_E_NOMEM, "handle table cannot grow");
         return (movgc_handle){0};
     }
     struct handles *t = &h->handles;
-    uint64_t id = ((uint64_t)t->gen[i] << 32) | (i + 1u);
-    h->pub.handles_[i] = (struct movgc_hentry_){.obj_ = obj, .id_ = id};
+    uint64_t id = entry_use(h, i, t->gen[i], obj);
     t->pins[i] = 0;
     t->values[i] = value;
     t->kind[i] = kind;
@@ -111,15 +172,18 @@ movgc_handle movgc_ephemeron_new(movgc_heap *h, void *key, void *value) {
 /* The entry index of a live id, or UINT32_MAX after reporting it stale.
  * Reads only inside the table whatever the id: [handles.id]. */
 static uint32_t lookup(movgc_heap *h, movgc_handle hd, const char *op) {
-    uint32_t index = (uint32_t)hd.id;
-    if (index - 1u < h->pub.nhandles_ && h->pub.handles_[index - 1u].id_ == hd.id)
-        return index - 1u;
+    if (entry_live(h, hd.id))
+        return (uint32_t)hd.id;
     if (hd.id == 0)
         mg_error(h, MOVGC_E_STALE, "%s: null handle", op);
     else
         mg_error(h, MOVGC_E_STALE, "%s: handle %#llx is stale or forged", op,
                  (unsigned long long)hd.id);
     return UINT32_MAX;
+}
+
+bool mg_handles_live(const movgc_heap *h, movgc_handle hd) {
+    return entry_live(h, hd.id);
 }
 
 void *movgc_handle_get_(movgc_heap *h, movgc_handle hd) {
@@ -142,13 +206,13 @@ void *movgc_ephemeron_value(movgc_heap *h, movgc_handle hd) {
 
 void movgc_handle_set(movgc_heap *h, movgc_handle hd, void *obj) {
     uint32_t i = lookup(h, hd, "movgc_handle_set");
-    if (i == UINT32_MAX)
+    if (i == UINT32_MAX || !holdable(h, obj, "movgc_handle_set"))
         return;
     if (h->handles.pins[i]) {
         mg_error(h, MOVGC_E_MISUSE, "movgc_handle_set on a pinned handle");
         return;
     }
-    h->pub.handles_[i].obj_ = obj;
+    entry_set(h, i, obj);
     if (!obj)
         h->handles.values[i] = NULL;  /* an ephemeron's value goes with its key */
 }
@@ -160,11 +224,11 @@ void movgc_handle_free(movgc_heap *h, movgc_handle hd) {
     struct handles *t = &h->handles;
     if (t->pins[i])
         t->npinned--;
-    h->pub.handles_[i] = (struct movgc_hentry_){0};
+    entry_clear(h, i);
     t->values[i] = NULL;
     t->kind[i] = KIND_FREE;
     t->pins[i] = 0;
-    if (t->gen[i] == UINT32_MAX)
+    if (t->gen[i] == GEN_MAX)
         return;  /* [handles.gen] retired */
     t->gen[i]++;
     t->next_free[i] = t->free_head;
@@ -180,12 +244,12 @@ void *movgc_pin(movgc_heap *h, movgc_handle hd) {
         mg_error(h, MOVGC_E_MISUSE, "movgc_pin: pin count overflow");
         return NULL;
     }
-    void *obj = h->pub.handles_[i].obj_;
+    void *obj = entry_obj(h, i);
     if (!obj)
         return NULL;
     if (mg_is_young(h, obj)) {
         mg_heap_minor(h, true);  /* moves it out of the nursery if it can */
-        obj = h->pub.handles_[i].obj_;
+        obj = entry_obj(h, i);
         if (!obj)
             return NULL;  /* a weak handle whose object died */
         if (mg_is_young(h, obj)) {
@@ -213,15 +277,21 @@ void movgc_unpin(movgc_heap *h, movgc_handle hd) {
         t->npinned--;
 }
 
+/* The object of an entry goes to fn in a slot of its own, written back
+ * to the entry if fn changed it: fn uses its slot at once, keeps none
+ * (as every mg_slot_fn does). */
 void mg_handles_visit(movgc_heap *h, unsigned which, mg_slot_fn *fn, void *ctx) {
     struct handles *t = &h->handles;
     for (uint32_t i = 0; i < h->pub.nhandles_; i++) {
         uint8_t kind = t->kind[i];
-        void **obj = &h->pub.handles_[i].obj_;
         if (kind == KIND_STRONG ? (which & MG_H_STRONG)
                                 : kind != KIND_FREE && (which & MG_H_WEAK)) {
-            if (*obj)
-                fn(h, obj, ctx);
+            void *obj = entry_obj(h, i), *slot = obj;
+            if (obj) {
+                fn(h, &slot, ctx);
+                if (slot != obj)
+                    entry_set(h, i, slot);
+            }
         }
         if (kind == KIND_EPHEMERON && (which & MG_H_VALUES) && t->values[i])
             fn(h, &t->values[i], ctx);
@@ -237,8 +307,8 @@ static void ephemeron_fixpoint(movgc_heap *h, const struct mg_gc_ops *ops) {
         more = false;
         for (uint32_t i = 0; i < h->pub.nhandles_; i++) {
             void *value = t->values[i];
-            if (t->kind[i] != KIND_EPHEMERON || !value || !h->pub.handles_[i].obj_ ||
-                !ops->survivor(h->pub.handles_[i].obj_, ops->ctx) ||
+            if (t->kind[i] != KIND_EPHEMERON || !value || !entry_obj(h, i) ||
+                !ops->survivor(entry_obj(h, i), ops->ctx) ||
                 ops->survivor(value, ops->ctx))
                 continue;
             ops->keep(value, ops->ctx);
@@ -256,11 +326,11 @@ void mg_handles_weak(movgc_heap *h, const struct mg_gc_ops *ops) {
         uint8_t kind = t->kind[i];
         if (kind != KIND_WEAK && kind != KIND_EPHEMERON)
             continue;
-        void **obj = &h->pub.handles_[i].obj_;
-        if (*obj)
-            *obj = ops->survivor(*obj, ops->ctx);
+        void *obj = entry_obj(h, i);
+        if (obj)
+            entry_set(h, i, obj = ops->survivor(obj, ops->ctx));
         if (kind == KIND_EPHEMERON)
-            t->values[i] = *obj && t->values[i]
+            t->values[i] = obj && t->values[i]
                                ? ops->survivor(t->values[i], ops->ctx) : NULL;
     }
 }
@@ -272,6 +342,6 @@ void mg_handles_each_pinned(movgc_heap *h,
     if (t->npinned == 0)
         return;
     for (uint32_t i = 0; i < h->pub.nhandles_; i++)
-        if (t->pins[i] && h->pub.handles_[i].obj_)
-            fn(h, h->pub.handles_[i].obj_, ctx);
+        if (t->pins[i] && entry_obj(h, i))
+            fn(h, entry_obj(h, i), ctx);
 }

@@ -10,7 +10,7 @@
 
 /* Side arrays parallel to pub.handles_ (the part the inline get reads). */
 struct handles {
-    uint32_t *gen;       /* generation of the next id handed out per entry */
+    uint16_t *gen;       /* generation of the next id handed out per entry */
     uint32_t *pins;      /* pin count of entries in use */
     void **values;       /* ephemeron values (NULL for other kinds) */
     uint8_t *kind;       /* KIND_FREE, KIND_STRONG or KIND_WEAK */
@@ -30,6 +30,8 @@ enum {
 struct mg_gc_ops;
 
 void mg_handles_free(movgc_heap *h);
+/* Whether hd names a handle in use (movgc_handle_get's test, silent). */
+bool mg_handles_live(const movgc_heap *h, movgc_handle hd);
 /* Visit the non-NULL slots of the kinds in 'which'. */
 void mg_handles_visit(movgc_heap *h, unsigned which, mg_slot_fn *fn, void *ctx);
 /* During a collection, after the closure from the roots: keep the value of

@@ -73,10 +73,8 @@ movgc_heap *movgc_heap_new(const movgc_config *cfg) {
     }
     h->ids.salt = (uint64_t)(uintptr_t)h * 0x9e3779b97f4a7c15ULL;
     mg_policy_init(h, &s);
-    if (h->cfg.flags & MOVGC_VERIFY) {
+    if (h->cfg.flags & MOVGC_VERIFY)
         h->pub.checked_ = 1;
-        movgc_checked_ = 1;
-    }
     mg_nursery_refill(h, 0);
     return h;
 }

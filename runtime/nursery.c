@@ -69,18 +69,57 @@ void mg_nursery_count(movgc_heap *h) {
     n->counted = h->pub.alloc_ptr_;
 }
 
-/* Zero [lo, hi) with wide stores.  A plain memset of this size becomes
- * 'rep stosb', which instruction counters (callgrind) see as one
- * instruction per byte; 64-byte blocks of vector stores cost the same time
- * and a sixteenth of the instructions. */
+/* ================================================================ zeroing */
+
+/* Zero [lo, hi) with the widest plain stores the processor has, four to a
+ * loop turn.  Not memset: for chunks this size glibc uses 'rep stosb',
+ * which takes the same time here but which callgrind counts as one
+ * instruction per byte (41 instead of 19 per 24-byte object of
+ * bench/alloc); 32-byte stores, 7 instructions per 128 bytes, take the
+ * same CPU time as 'rep stosb' or less.  Zeroing the
+ * free part of a semispace in bulk at the flip instead of ZERO_CHUNK
+ * bytes ahead of the allocator was no cheaper and up to 8% slower (the
+ * lines are no longer in cache when the objects are made), and lengthens
+ * the pause. */
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define ZERO_AVX 1
+typedef char zero32 __attribute__((vector_size(32), aligned(32)));
+__attribute__((target("avx"))) static void zero_avx(char *a, char *hi) {
+    const zero32 z = {0};
+    for (; hi - a >= 128; a += 128) {
+        zero32 *v = (zero32 *)(void *)a;
+        v[0] = z, v[1] = z, v[2] = z, v[3] = z;
+    }
+    memset(a, 0, (size_t)(hi - a));
+}
+#endif
+
+#if defined(__GNUC__)
+typedef char zero16 __attribute__((vector_size(16), aligned(16)));
+static void zero_wide(char *a, char *hi) {
+    const zero16 z = {0};
+    for (; hi - a >= 64; a += 64) {
+        zero16 *v = (zero16 *)(void *)a;
+        v[0] = z, v[1] = z, v[2] = z, v[3] = z;
+    }
+    memset(a, 0, (size_t)(hi - a));
+}
+#else
+static void zero_wide(char *a, char *hi) { memset(a, 0, (size_t)(hi - a)); }
+#endif
+
 static void zero(char *lo, char *hi) {
-    char *a = (char *)(((uintptr_t)lo + 63) & ~(uintptr_t)63);
+    char *a = (char *)(((uintptr_t)lo + 127) & ~(uintptr_t)127);
     if (a > hi)
         a = hi;
-    memset(lo, 0, (size_t)(a - lo));
-    for (; hi - a >= 64; a += 64)
-        memset(a, 0, 64);
-    memset(a, 0, (size_t)(hi - a));
+    memset(lo, 0, (size_t)(a - lo));  /* up to the first aligned block */
+#ifdef ZERO_AVX
+    if (__builtin_cpu_supports("avx")) {
+        zero_avx(a, hi);
+        return;
+    }
+#endif
+    zero_wide(a, hi);
 }
 
 bool mg_nursery_refill(movgc_heap *h, size_t size) {

@@ -1,6 +1,7 @@
 /* check_handles.c -- handles: new/get/set/free, stale and forged ids reported
- * as MOVGC_E_STALE without reading arbitrary memory, pinning (nested) keeps an
- * object's address across collections while everything else moves. */
+ * as MOVGC_E_STALE without reading arbitrary memory (random ids, ids one
+ * field away from real ones, generation wraparound), pinning (nested) keeps
+ * an object's address across collections while everything else moves. */
 #include "testutil.h"
 
 #include <signal.h>
@@ -213,6 +214,143 @@ START_TEST(test_handles_forged_ids_reported)
         ck_assert(tu_check_fill(o, (uint64_t)i));
     }
     ck_assert_uint_eq(tu_err.count, expected);
+}
+END_TEST
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* One entry made and freed more times than its generation counter can
+ * count (16 bits): the entry is retired, never reused with a wrapped
+ * generation, so every id ever handed out is distinct and stays stale;
+ * the live handles keep working throughout. */
+START_TEST(test_handles_generation_wraparound_never_reuses_ids)
+{
+    enum { ROUNDS = 3 * 65536 + 100 };
+    uint64_t *ids = malloc(ROUNDS * sizeof *ids);
+    ck_assert_ptr_nonnull(ids);
+    movgc_handle keep = movgc_handle_new(H, tu_alloc_filled(30, 0, 8, 30));
+    for (size_t r = 0; r < ROUNDS; r++) {
+        movgc_handle hd = movgc_handle_new(H, r % 3 ? movgc_handle_get(H, keep) : NULL);
+        ck_assert_uint_ne(hd.id, 0);
+        ids[r] = hd.id;
+        movgc_handle_free(H, hd);
+        if (r % 65536 == 65535) {
+            movgc_collect(H, MOVGC_MINOR);
+            ck_assert(tu_check_fill(movgc_handle_get(H, keep), 30));
+        }
+    }
+    ck_assert_uint_eq(tu_err.count, 0);
+    qsort(ids, ROUNDS, sizeof *ids, cmp_u64);
+    for (size_t r = 1; r < ROUNDS; r++)
+        ck_assert_msg(ids[r] != ids[r - 1], "id %#llx handed out twice",
+                      (unsigned long long)ids[r]);
+    ck_assert(ids[0] != keep.id && ids[ROUNDS - 1] != keep.id);
+    /* every one of them is stale, through each call that takes an id */
+    for (size_t r = 0; r < ROUNDS; r += 97) {
+        movgc_handle old = {ids[r]};
+        ck_assert_ptr_null(movgc_handle_get(H, old));
+    }
+    unsigned gets = (ROUNDS + 96) / 97;
+    ck_assert_uint_eq(stale_count(), gets);
+    movgc_handle first = {ids[0]}, last = {ids[ROUNDS - 1]};
+    movgc_handle_free(H, first);
+    movgc_handle_set(H, last, NULL);
+    ck_assert_ptr_null(movgc_pin(H, last));
+    ck_assert_uint_eq(stale_count(), gets + 3);
+    ck_assert(tu_check_fill(movgc_handle_get(H, keep), 30));
+    free(ids);
+}
+END_TEST
+
+/* Ids one step from real ones: each field of a live id changed in turn
+ * (generation 0, one up, one down, the top value, bits above the index),
+ * live generations with neighbouring indices, index 0 and indices past
+ * the table, the next id a freed entry would get, small integers and
+ * object addresses passed as ids.  Every one is reported stale, whether
+ * the entry it lands on is free, in use, or holds NULL (which a matching
+ * id would read quietly). */
+START_TEST(test_handles_forged_plausible_ids_reported)
+{
+    enum { NLIVE = 8 };
+    movgc_handle live[NLIVE];
+    for (int i = 0; i < NLIVE; i++)
+        live[i] = movgc_handle_new(H, i % 4 == 3 ? NULL
+                                                 : tu_alloc_filled(31, 0, 8, (uint64_t)i));
+    movgc_handle weak = movgc_weak_new(H, tu_alloc_filled(32, 0, 8, 32));
+    movgc_collect(H, MOVGC_FULL);                /* clears the weak handle */
+    ck_assert_ptr_null(movgc_handle_get(H, weak));
+    movgc_handle freed = movgc_handle_new(H, NULL);
+    movgc_handle_free(H, freed);
+    ck_assert_uint_eq(tu_err.count, 0);
+    uint64_t forged[512];
+    size_t n = 0;
+    const uint64_t G = (uint64_t)0xFFFF << 48, I = 0xFFFFFFFFu;
+    movgc_handle all[NLIVE + 1];
+    memcpy(all, live, sizeof live);
+    all[NLIVE] = weak;
+    for (int i = 0; i <= NLIVE; i++) {
+        uint64_t id = all[i].id, gen = id >> 48;
+        forged[n++] = id & ~G;                                    /* gen 0 */
+        forged[n++] = (id & ~G) | (((gen + 1) & 0xFFFF) << 48);
+        forged[n++] = (id & ~G) | (((gen - 1) & 0xFFFF) << 48);
+        forged[n++] = id | G;
+        for (int b = 32; b < 48; b += 5)                          /* padding */
+            forged[n++] = id | (uint64_t)1 << b;
+        forged[n++] = (id & ~I) | ((id + 1) & I);                 /* neighbours */
+        forged[n++] = (id & ~I) | ((id - 1) & I);
+        forged[n++] = id & ~I;                                    /* index 0 */
+        forged[n++] = (id & ~I) | I;
+        forged[n++] = (id & ~I) | ((id + 1000) & I);              /* past the end */
+        forged[n++] = (uint64_t)(uintptr_t)movgc_handle_get(H, all[i]);
+    }
+    forged[n++] = freed.id;                                       /* the freed id */
+    forged[n++] = (freed.id & ~G) | (((freed.id >> 48) + 1) << 48); /* its successor */
+    for (uint64_t k = 1; k <= 64; k++)                            /* small integers */
+        forged[n++] = k;
+    size_t expected = 0;
+    for (size_t k = 0; k < n; k++) {
+        movgc_handle f = {forged[k]};
+        if (f.id == 0 || (f.id == weak.id) || is_live(live, NLIVE, f.id))
+            continue;
+        ck_assert_msg(movgc_handle_get(H, f) == NULL, "forged id %#llx read an object",
+                      (unsigned long long)f.id);
+        expected++;
+        ck_assert_msg(stale_count() == expected, "forged id %#llx not reported",
+                      (unsigned long long)f.id);
+    }
+    ck_assert_uint_gt(expected, 150);
+    ck_assert_uint_eq(tu_err.count, expected);
+    for (int i = 0; i < NLIVE; i++) {
+        void *o = movgc_handle_get(H, live[i]);
+        if (i % 4 == 3)
+            ck_assert_ptr_null(o);
+        else
+            ck_assert(tu_check_fill(o, (uint64_t)i));
+    }
+    ck_assert_uint_eq(tu_err.count, expected);
+}
+END_TEST
+
+/* A handle holds object addresses only: an unaligned pointer, or one
+ * above the addresses a heap's mappings have, is refused as misuse. */
+START_TEST(test_handles_non_object_address_refused)
+{
+    static const uintptr_t bad[] = {0x1003, 0x10004, (uintptr_t)1 << 48,
+                                    ~(uintptr_t)7};
+    movgc_handle ok = movgc_handle_new(H, tu_alloc_filled(33, 0, 8, 33));
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        movgc_handle hd = movgc_handle_new(H, (void *)bad[k]);
+        ck_assert_uint_eq(hd.id, 0);
+        ck_assert_int_eq(tu_err.last, MOVGC_E_MISUSE);
+        movgc_handle_set(H, ok, (void *)bad[k]);
+        ck_assert_int_eq(tu_err.last, MOVGC_E_MISUSE);
+        ck_assert(tu_check_fill(movgc_handle_get(H, ok), 33));
+    }
+    ck_assert_uint_eq(tu_err.by_code[MOVGC_E_MISUSE], 8);
 }
 END_TEST
 
@@ -449,6 +587,9 @@ static Suite *handles_suite(void)
     tcase_add_test(tc, test_handles_stale_use_reported);
     tcase_add_test(tc, test_handles_freed_ids_never_confused);
     tcase_add_test(tc, test_handles_forged_ids_reported);
+    tcase_add_test(tc, test_handles_generation_wraparound_never_reuses_ids);
+    tcase_add_test(tc, test_handles_forged_plausible_ids_reported);
+    tcase_add_test(tc, test_handles_non_object_address_refused);
     suite_add_tcase(s, tc);
     tc = tu_tcase("pinning");
     tcase_add_test(tc, test_handles_pin_keeps_address);

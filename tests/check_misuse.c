@@ -1,6 +1,9 @@
 /* check_misuse.c -- cheap misuse is always detected and stops with a message
  * (heaps without on_error); MOVGC_VERIFY adds slot-index and foreign-value
- * checks; error codes have names and on_error gets its arguments. */
+ * checks to movgc_set, and this program, built with MOVGC_CHECKED, checks
+ * movgc_get's index on every heap; error codes have names and on_error gets
+ * its arguments. */
+#define MOVGC_CHECKED 1 /* the checked build of movgc.h's inline paths */
 #include "testutil.h"
 
 #include <limits.h>
@@ -82,6 +85,17 @@ static void verify_get_out_of_range(void *arg)
     (void)sink;
 }
 
+/* The checked inline path needs no heap: a heap without MOVGC_VERIFY
+ * is checked too. */
+static void checked_get_out_of_range(void *arg)
+{
+    (void)arg;
+    movgc_heap *h = plain_heap(0);
+    void *o = movgc_alloc(h, 1, 0, 16);
+    void *volatile sink = movgc_get(o, 0);
+    (void)sink;
+}
+
 static void verify_set_foreign_object(void *arg)
 {
     (void)arg;
@@ -147,7 +161,8 @@ static const struct misuse cases[] = {
     {"movgc_collect with an unknown kind", collect_bad_kind},
     {"movgc_handle_set on a pinned handle", handle_set_while_pinned},
     {"MOVGC_VERIFY: movgc_set index >= nrefs", verify_set_out_of_range},
-    {"MOVGC_VERIFY: movgc_get index >= nrefs", verify_get_out_of_range},
+    {"MOVGC_CHECKED, MOVGC_VERIFY: movgc_get index >= nrefs", verify_get_out_of_range},
+    {"MOVGC_CHECKED: movgc_get index >= nrefs, 0 slots", checked_get_out_of_range},
     {"MOVGC_VERIFY: store an object of another heap", verify_set_foreign_object},
     {"MOVGC_VERIFY: store a non-object address", verify_set_non_object},
 };
@@ -185,6 +200,25 @@ START_TEST(test_misuse_restore_above_depth_raises)
 {
     movgc_heap *h = plain_heap(0);
     movgc_roots_restore(h, 1);
+}
+END_TEST
+
+/* The checked movgc_get reads every slot in range, big objects included. */
+START_TEST(test_misuse_checked_get_in_range_reads)
+{
+    static const size_t shapes[] = {1, 3, 4095, 4096, 70000};
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+        size_t n = shapes[k];
+        void *o = movgc_alloc(H, 1, n, 8);
+        ck_assert_ptr_nonnull(o);
+        movgc_push_root(H, &o);
+        movgc_set(H, o, n - 1, o);
+        if (n > 1)
+            ck_assert_ptr_null(movgc_get(o, n - 2));
+        ck_assert_ptr_eq(movgc_get(o, n - 1), o);
+        movgc_pop_roots(H, 1);
+    }
+    ck_assert_uint_eq(tu_err.count, 0);
 }
 END_TEST
 
@@ -237,6 +271,7 @@ static Suite *misuse_suite(void)
     tc = tu_tcase("errors");
     tcase_add_test(tc, test_errors_strerror_names_every_code);
     tcase_add_test(tc, test_errors_on_error_gets_heap_and_ud);
+    tcase_add_test(tc, test_misuse_checked_get_in_range_reads);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -42,6 +42,10 @@ for std in c11 c17; do
 done
 check "C++" "$cxx" -std=c++11 -Wall -Wextra -Wpedantic -Werror -fsyntax-only \
     -x c++ "$top/include/movgc.h"
+check "C checked" "$cc" -std=c11 -DMOVGC_CHECKED -Wall -Wextra -Wpedantic -Werror \
+    -fsyntax-only -x c "$top/include/movgc.h"
+check "C++ checked" "$cxx" -std=c++11 -DMOVGC_CHECKED -Wall -Wextra -Wpedantic -Werror \
+    -fsyntax-only -x c++ "$top/include/movgc.h"
 # CFLAGS/LDFLAGS carry the sanitizer options of a sanitizer build.
 check "C++ program" sh -c "'$cxx' ${CFLAGS:-} -Wall -Wextra -Werror -I'$top/include' \
     '$tmp/use.cc' '$build/runtime/.libs/libmovgc.a' ${LDFLAGS:-} -o '$tmp/use' && '$tmp/use'"
