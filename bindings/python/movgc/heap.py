@@ -99,8 +99,8 @@ class Heap:
     def __init__(self, nursery_bytes: int = 0, heap_limit: int = 0,
                  growth: float = 0.0, stress: bool = False,
                  verify: bool = False, verbose: bool = False) -> None:
-        self._h: Optional[int] = None
-        self._raw: Optional[int] = None   # the C heap until really freed
+        self._h: Optional[ctypes.c_void_p] = None
+        self._raw: Optional[ctypes.c_void_p] = None  # until really freed
         self._errors: Dict[int, Tuple[int, str]] = {}  # thread -> first
         self._pending: List[BaseException] = []  # raised by finalizers
         self._dead: List[int] = []        # handle ids of dead wrappers
@@ -121,7 +121,8 @@ class Heap:
                 lib.movgc_heap_free(h)
             self._raise()
             raise MovgcError("movgc_heap_new failed")
-        self._h = self._raw = h
+        # A ctypes object, not an int: passed to C without a conversion.
+        self._h = self._raw = ctypes.c_void_p(h)
 
     # -------------------------------------------------------- life cycle
     def __enter__(self) -> "Heap":

@@ -5,6 +5,7 @@ these crashed (segfault) or gave a wrong answer in an earlier binding."""
 import copy
 import ctypes
 import gc
+import os
 import pickle
 import threading
 import unittest
@@ -223,6 +224,9 @@ class TestTruthAndPins(unittest.TestCase):
 class TestTypesAndReprs(unittest.TestCase):
     def test_version_and_reprs(self):
         self.assertRegex(movgc.__version__, r"^\d+\.\d+\.\d+$")
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        with open(os.path.join(here, "pyproject.toml")) as f:
+            self.assertIn('version = "%s"' % movgc.__version__, f.read())
         with movgc.Heap() as heap:
             obj = heap.alloc(nrefs=2, nbytes=3, tag=9)
             self.assertIn("tag=9 nrefs=2 nbytes=3", repr(obj))
