@@ -70,7 +70,7 @@ _SONAMES = ("libmovgc.so.0", "libmovgc.so")
 def _source_build_tree() -> Optional[str]:
     """The _build directory of the source tree holding this package, if
     the package is used from bindings/python of a movgc checkout."""
-    here = os.path.dirname(os.path.abspath(__file__))
+    here = os.path.dirname(os.path.realpath(__file__))
     top = os.path.dirname(os.path.dirname(os.path.dirname(here)))
     if os.path.isfile(os.path.join(top, "include", "movgc.h")):
         return os.path.join(top, "_build")
