@@ -186,6 +186,7 @@ void mg_heap_full(movgc_heap *h) {
     size_t old = mg_heap_old_bytes(h);
     h->full_threshold = full_threshold(h, old);
     mg_old_trim(h, old / 8);
+    mg_handles_shrink(h);
     char detail[160];
     snprintf(detail, sizeof detail,
              ", live %zuK (mark %.3f, plan %.3f, update %.3f, slide %.3f, "

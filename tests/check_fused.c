@@ -2,6 +2,7 @@
  * for bindings"): each against the inline API it stands for, across moving
  * collections, and every misuse reported once with the call changing
  * nothing. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -228,6 +229,59 @@ START_TEST(alloc_handle_reports_nomem)
 }
 END_TEST
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* A full collection gives back the table of handles freed in bulk, and the
+ * ids handed out afterwards are still never ones handed out before. */
+START_TEST(handle_table_shrinks_and_ids_stay_unique)
+{
+    enum { ROUNDS = 4, MANY = 1 << 20 };
+    size_t total = 0, per = 4096;
+    uint64_t *seen = malloc(sizeof *seen * (ROUNDS * per + 8));
+    ck_assert_ptr_nonnull(seen);
+    uint64_t keep = movgc_alloc_handle(H, 1, 0, 8);
+    for (int r = 0; r < ROUNDS; r++) {
+        uint64_t *ids = seen + total;
+        for (size_t k = 0; k < per; k++)
+            ids[k] = movgc_handle_dup(H, keep);
+        total += per;
+        movgc_handles_free(H, ids, per);
+        movgc_collect(H, MOVGC_FULL);
+    }
+    qsort(seen, total, sizeof *seen, cmp_u64);
+    for (size_t k = 1; k < total; k++)
+        ck_assert_msg(seen[k] != seen[k - 1], "id %#llx handed out twice",
+                      (unsigned long long)seen[k]);
+    free(seen);
+
+    /* a million handles, freed: the table's memory comes back */
+    uint64_t *ids = malloc(sizeof *ids * MANY);
+    ck_assert_ptr_nonnull(ids);
+    movgc_collect(H, MOVGC_FULL);
+    size_t before = tu_rss_bytes();
+    for (size_t k = 0; k < MANY; k++)
+        ids[k] = movgc_handle_dup(H, keep);
+    size_t grown = tu_rss_bytes();
+    ck_assert_uint_gt(grown, before + (16u << 20));   /* >= 16 bytes each */
+    movgc_handles_free(H, ids, MANY);
+    free(ids);
+    movgc_collect(H, MOVGC_FULL);
+    size_t after = tu_rss_bytes();
+    ck_assert_msg(grown - after > (grown - before) / 2,
+                  "RSS %zu -> %zu -> %zu: the handle table kept its memory",
+                  before, grown, after);
+    /* still working, and keep survived every shrink */
+    movgc_shape s;
+    ck_assert_int_eq(movgc_handle_shape(H, keep, &s), MOVGC_OK);
+    ck_assert_uint_eq(s.nbytes, 8);
+    ck_assert_uint_eq(tu_err.count, 0);
+}
+END_TEST
+
 static Suite *fused_suite(void)
 {
     Suite *s = suite_create("fused");
@@ -240,6 +294,7 @@ static Suite *fused_suite(void)
     tcase_add_test(tc, misuse_is_reported_once_and_changes_nothing);
     tcase_add_test(tc, success_keeps_last_error);
     tcase_add_test(tc, alloc_handle_reports_nomem);
+    tcase_add_test(tc, handle_table_shrinks_and_ids_stay_unique);
     suite_add_tcase(s, tc);
     return s;
 }
