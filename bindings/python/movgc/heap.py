@@ -397,10 +397,7 @@ class _Wrapper:
         self._id = hid
 
     def __del__(self) -> None:
-        try:
-            heap = self._heap
-        except AttributeError:
-            return
+        heap = self._heap      # always set: wrappers are made whole at once
         if heap._h:
             heap._dead.append(self._id)
 
@@ -536,7 +533,7 @@ class Obj(_Wrapper):
         h = heap._h
         if not h:
             raise heap._closed()
-        buf = ctypes.create_string_buffer(size)
+        buf = (ctypes.c_char * size)()   # array types are cached by size
         if _handle_read(h, self._id, offset, buf, size):
             heap._raise("movgc_handle_read")
         return buf.raw
