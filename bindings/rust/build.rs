@@ -4,8 +4,9 @@
 //!   3. an installed movgc, through pkg-config (movgc.pc).
 //! The static library is linked by default, so that programs run without
 //! LD_LIBRARY_PATH; MOVGC_LINK=dylib links the shared one instead (with an
-//! rpath for this crate's own tests and examples).  A static libmovgc
-//! needs libffi, found through pkg-config too (else -lffi).
+//! rpath for this crate's own tests and examples).  libffi is linked too
+//! (found through pkg-config, else -lffi): a static libmovgc needs it, and
+//! the crate's foreign calls name libffi's types either way.
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -74,6 +75,6 @@ fn main() {
         println!("cargo:rustc-link-arg=-Wl,-rpath,{}", libdir.display());
     } else {
         println!("cargo:rustc-link-lib=static=movgc");
-        link_libffi();
     }
+    link_libffi();
 }

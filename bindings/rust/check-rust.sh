@@ -61,7 +61,9 @@ cat "$dep_log"
 cat "$dep_log" >>"$log"
 [ "$dep_status" -eq 0 ] || status=$dep_status
 dep_bin=$MOVGC_BUILDDIR/bindings/rust/target-dependent/debug/movgc-dependent
-if [ "${MOVGC_LINK:-}" = dylib ]; then
+if [ -n "$MOVGC_ASAN_PRELOAD" ]; then
+    run="env LD_PRELOAD=$MOVGC_ASAN_PRELOAD"
+elif [ "${MOVGC_LINK:-}" = dylib ]; then
     run="env"     # the shared library: found through LD_LIBRARY_PATH
 else
     run="env -u LD_LIBRARY_PATH"
