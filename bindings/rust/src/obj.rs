@@ -202,16 +202,20 @@ impl fmt::Debug for Ephemeron {
 }
 
 /// Check slot index `i` of the object at `addr`.
+#[inline]
 fn check_index(addr: *const c_void, i: usize) -> Result<(), Error> {
     let n = unsafe { layout::nrefs(addr) };
     if i < n {
         Ok(())
     } else {
-        Err(Error::misuse(format!(
-            "slot {} of an object with {} slots",
-            i, n
-        )))
+        Err(bad_index(i, n))
     }
+}
+
+#[cold]
+#[inline(never)]
+fn bad_index(i: usize, n: usize) -> Error {
+    Error::misuse(format!("slot {} of an object with {} slots", i, n))
 }
 
 /// Write `val` into slot `i` of the object at `addr`, with the barrier.
