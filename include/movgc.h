@@ -259,6 +259,79 @@ MOVGC_API int movgc_last_error(movgc_heap *h);
 /* A static string describing code.  Never collects. */
 MOVGC_API const char *movgc_strerror(int code);
 
+/* ==================================================== entry points for bindings */
+/* Fused operations for bindings that pay for every foreign call (ctypes,
+ * cffi, ...): each does in one call what a C program does with several inline
+ * ones, and names objects only by the id of a handle (movgc_handle.id, as a
+ * plain integer), so the caller never holds a raw address from one call to
+ * the next.  A failure is reported once through the heap's error path
+ * (on_error; without it MOVGC_E_MISUSE aborts as everywhere) and changes
+ * nothing.  Where an id names an object, a stale or forged id is
+ * MOVGC_E_STALE, and id 0 or a handle holding no object (set to NULL, a
+ * cleared weak handle) is MOVGC_E_MISUSE.  Functions returning int return
+ * MOVGC_OK or the code reported. */
+
+typedef struct movgc_shape {
+    unsigned tag;
+    size_t nrefs, nbytes;
+} movgc_shape;
+
+/* movgc_alloc, then a strong handle on the new object: its id, or 0 when
+ * either failed (reported).  May collect. */
+MOVGC_API uint64_t movgc_alloc_handle(movgc_heap *h, unsigned tag,
+                                      size_t nrefs, size_t nbytes);
+
+/* An object with no slots whose n raw bytes are a copy of data, held by a
+ * new strong handle: its id, or 0 when allocation failed.  data must not
+ * point into the heap.  May collect. */
+MOVGC_API uint64_t movgc_alloc_bytes_handle(movgc_heap *h, unsigned tag,
+                                            const void *data, size_t n);
+
+/* Slot i of id's object, as the id of a new strong handle; 0 when the slot
+ * holds NULL, and 0 with MOVGC_E_MISUSE reported for i >= nrefs.
+ * Never collects. */
+MOVGC_API uint64_t movgc_handle_slot(movgc_heap *h, uint64_t id, size_t i);
+
+/* Store val's object (val 0: NULL) in slot i of id's object, with the write
+ * barrier; i >= nrefs is MOVGC_E_MISUSE.  Never collects. */
+MOVGC_API int movgc_handle_set_slot(movgc_heap *h, uint64_t id, size_t i,
+                                    uint64_t val);
+
+/* Copy n raw bytes at offset off of id's object out to buf / in from buf;
+ * a range beyond movgc_nbytes is MOVGC_E_MISUSE.  buf must not point into
+ * the heap.  No pin needed.  Never collects. */
+MOVGC_API int movgc_handle_read(movgc_heap *h, uint64_t id, size_t off,
+                                void *buf, size_t n);
+MOVGC_API int movgc_handle_write(movgc_heap *h, uint64_t id, size_t off,
+                                 const void *buf, size_t n);
+
+/* Tag, slot count and byte count of id's object into *out.
+ * Never collects. */
+MOVGC_API int movgc_handle_shape(movgc_heap *h, uint64_t id, movgc_shape *out);
+
+/* A new strong handle on id's object (a strong, weak or ephemeron handle:
+ * its object or key); 0 when it holds none (quietly) or id is stale
+ * (reported).  Never collects. */
+MOVGC_API uint64_t movgc_handle_dup(movgc_heap *h, uint64_t id);
+
+/* A new strong handle on the value of ephemeron id; 0 once its key died
+ * (quietly), or for a stale id / a handle that is not an ephemeron
+ * (reported as by movgc_ephemeron_value).  Never collects. */
+MOVGC_API uint64_t movgc_handle_value(movgc_heap *h, uint64_t id);
+
+/* 1 when handles a and b hold the same object (or neither holds one),
+ * else 0.  Never collects. */
+MOVGC_API int movgc_handle_same(movgc_heap *h, uint64_t a, uint64_t b);
+
+/* movgc_identity_hash of id's object; 0 after reporting an error.
+ * Never collects. */
+MOVGC_API uint64_t movgc_handle_hash(movgc_heap *h, uint64_t id);
+
+/* movgc_handle_free on each of the n ids (each stale one reported).
+ * Never collects. */
+MOVGC_API void movgc_handles_free(movgc_heap *h, const uint64_t *ids,
+                                  size_t n);
+
 /* ============================================ internals of the inline paths */
 /* Everything below is internal to this header and may change in any release;
  * names with a leading or trailing underscore are not to be used directly. */

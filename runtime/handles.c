@@ -14,7 +14,9 @@
  * [handles.addr] objects are 8-byte aligned and below 2^48, as every
  *   address of the heap's own mappings is (checked where objects enter).
  * [handles.pin] pins > 0 only on entries in use holding an old or large
- *   object; the collector moves no such object. */
+ *   object; the collector moves no such object.
+ * [handles.shrink] entries above the highest in use may be dropped; every
+ *   gen they handed out is below gen_floor, where entries made anew start. */
 #include "handles.h"
 
 #include <stdlib.h>
@@ -135,7 +137,7 @@ static uint32_t take_entry(movgc_heap *h) {
         h->pub.nhandles_ = 1;
     }
     uint32_t i = h->pub.nhandles_++;
-    t->gen[i] = 1;
+    t->gen[i] = t->gen_floor > 1 ? t->gen_floor : 1;  /* [handles.shrink] */
     return i;
 }
 
@@ -344,4 +346,48 @@ void mg_handles_each_pinned(movgc_heap *h,
     for (uint32_t i = 0; i < h->pub.nhandles_; i++)
         if (t->pins[i] && entry_obj(h, i))
             fn(h, entry_obj(h, i), ctx);
+}
+
+/* [handles.shrink]  Entries whose gen is UINT32_MAX stop the scan: such an
+ * entry may be retired, and a floor of UINT32_MAX could hand its last id out
+ * again. */
+void mg_handles_shrink(movgc_heap *h) {
+    struct handles *t = &h->handles;
+    uint32_t n = h->pub.nhandles_;
+    while (n > 0 && t->kind[n - 1] == KIND_FREE && t->gen[n - 1] != UINT32_MAX) {
+        if (t->gen[n - 1] > t->gen_floor)
+            t->gen_floor = t->gen[n - 1];
+        n--;
+    }
+    if (n == h->pub.nhandles_)
+        return;
+    h->pub.nhandles_ = n;
+    for (uint32_t *link = &t->free_head; *link;) {  /* unlink dropped ones */
+        uint32_t i = *link - 1;
+        if (i >= n)
+            *link = t->next_free[i];
+        else
+            link = &t->next_free[i];
+    }
+    uint32_t cap = 64;
+    while (cap < 2 * (uint64_t)n)
+        cap *= 2;
+    if (t->cap <= 64 || n > t->cap / 4 || cap >= t->cap)
+        return;
+    /* Shrinking keeps every array at least cap long, moved or not. */
+    void *e = h->pub.handles_, *gen = t->gen, *pins = t->pins, *values = t->values,
+         *kind = t->kind, *next = t->next_free;
+    resize(&e, cap, sizeof *h->pub.handles_);
+    resize(&gen, cap, sizeof *t->gen);
+    resize(&pins, cap, sizeof *t->pins);
+    resize(&values, cap, sizeof *t->values);
+    resize(&kind, cap, sizeof *t->kind);
+    resize(&next, cap, sizeof *t->next_free);
+    h->pub.handles_ = e;
+    t->gen = gen;
+    t->pins = pins;
+    t->values = values;
+    t->kind = kind;
+    t->next_free = next;
+    t->cap = cap;
 }

@@ -18,6 +18,7 @@ struct handles {
     uint32_t free_head;  /* index + 1 of the first free entry, 0: none */
     uint32_t *next_free; /* free list links (index + 1) */
     uint32_t npinned;    /* entries with pins > 0 */
+    uint32_t gen_floor;  /* first gen of entries made anew after a shrink */
 };
 
 /* Which slots mg_handles_visit visits. */
@@ -39,6 +40,9 @@ void mg_handles_visit(movgc_heap *h, unsigned which, mg_slot_fn *fn, void *ctx);
  * clear the ephemerons (key and value) and weak handles whose objects did
  * not survive, and point the rest at the survivors' addresses. */
 void mg_handles_weak(movgc_heap *h, const struct mg_gc_ops *ops);
+/* Drop the free entries above the highest one in use and give the arrays'
+ * memory back when a quarter or less is left (after a full collection). */
+void mg_handles_shrink(movgc_heap *h);
 /* Call fn(h, obj, ctx) on each object held by a pinned handle. */
 void mg_handles_each_pinned(movgc_heap *h,
                             void (*fn)(movgc_heap *h, void *obj, void *ctx),

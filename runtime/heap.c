@@ -185,6 +185,7 @@ void mg_heap_full(movgc_heap *h) {
     /* The free tail beyond a little slack goes back to the OS now. */
     size_t old = mg_heap_old_bytes(h);
     mg_old_trim(h, old / 8);
+    mg_handles_shrink(h);
     char detail[160];
     snprintf(detail, sizeof detail,
              ", live %zuK (mark %.3f, plan %.3f, update %.3f, slide %.3f, "

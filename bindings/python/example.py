@@ -7,10 +7,9 @@ with movgc.Heap() as heap:
     for _ in range(100):
         heap.alloc(nbytes=1000)             # garbage
     heap.collect(full=True)                 # objects move, wrappers follow
-    with pair[0].pinned() as view:          # raw bytes only while pinned
-        print(bytes(view).decode())
+    print(pair[0].read().decode())          # a copy of the raw bytes
+    with pair[0].pinned() as view:          # the raw bytes, in place
         view[0:5] = b"HELLO"
-    with pair[1].pinned() as view:
-        print(bytes(view).decode())
+    print(pair[1].read().decode())
     print("same object:", pair[0] == pair[1])
     print("full collections:", heap.stats()["full_collections"] > 0)

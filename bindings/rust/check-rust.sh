@@ -1,7 +1,9 @@
 #!/bin/sh
 # check-rust.sh -- `cargo test --offline` the Rust binding against the
-# freshly built library, then run its README example; cargo's target dir
-# goes into the build tree.  Exit 77 (skipped) without cargo.
+# freshly built library, run its README example, then build and test a
+# separate crate that depends on the binding by path (dependent/) and run
+# its binary with no LD_LIBRARY_PATH; cargo's target dirs go into the build
+# tree.  Exit 77 (skipped) without cargo.
 here=$(cd "$(dirname "$0")" && pwd)
 cargo=${MOVGC_CARGO-cargo}
 if [ -z "$cargo" ]; then
@@ -14,9 +16,15 @@ if [ ! -f "$lib" ]; then
     echo "SKIP: $lib not built (is the shared library disabled?)"; exit 77
 fi
 CARGO_TARGET_DIR=$MOVGC_BUILDDIR/bindings/rust/target
-LD_LIBRARY_PATH=$MOVGC_BUILDDIR/runtime/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export MOVGC_BUILDDIR CARGO_TARGET_DIR LD_LIBRARY_PATH
+export MOVGC_BUILDDIR CARGO_TARGET_DIR
 . "$here/../sanitizer-env.sh"
+# The crate links libmovgc.a by default.  An ASan build's archive would
+# need the ASan runtime linked in: link the shared library there instead.
+if [ -n "$MOVGC_ASAN_PRELOAD" ] || [ ! -f "$MOVGC_BUILDDIR/runtime/.libs/libmovgc.a" ]; then
+    MOVGC_LINK=dylib
+    LD_LIBRARY_PATH=$MOVGC_BUILDDIR/runtime/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    export MOVGC_LINK LD_LIBRARY_PATH
+fi
 if [ -n "$MOVGC_ASAN_PRELOAD" ]; then
     # Preload the ASan runtime into the programs cargo runs (tests and the
     # example, through cargo's runner), not into cargo, rustc or rustdoc.
@@ -40,6 +48,33 @@ then
     echo "example readme: ok"; ex_pass=1; ex_fail=0
 else
     echo "example readme: FAILED; output:"; cat "$example"; ex_pass=0; ex_fail=1
+fi
+
+# A crate depending on the binding by path: its tests, and its binary run
+# as a user would run it (statically linked: no LD_LIBRARY_PATH).
+dep_log=$CARGO_TARGET_DIR/dependent.log
+CARGO_TARGET_DIR=$MOVGC_BUILDDIR/bindings/rust/target-dependent \
+    "$cargo" test --offline --manifest-path "$here/dependent/Cargo.toml" \
+    >"$dep_log" 2>&1
+dep_status=$?
+cat "$dep_log"
+cat "$dep_log" >>"$log"
+[ "$dep_status" -eq 0 ] || status=$dep_status
+dep_bin=$MOVGC_BUILDDIR/bindings/rust/target-dependent/debug/movgc-dependent
+if [ -n "$MOVGC_ASAN_PRELOAD" ]; then
+    run="env LD_PRELOAD=$MOVGC_ASAN_PRELOAD"
+elif [ "${MOVGC_LINK:-}" = dylib ]; then
+    run="env"     # the shared library: found through LD_LIBRARY_PATH
+else
+    run="env -u LD_LIBRARY_PATH"
+fi
+if $run "$dep_bin" >"$CARGO_TARGET_DIR/dependent.actual" &&
+        cmp -s "$CARGO_TARGET_DIR/dependent.actual" "$here/dependent/expected.txt"
+then
+    echo "dependent crate binary (${MOVGC_LINK:-static}): ok"; ex_pass=$((ex_pass + 1))
+else
+    echo "dependent crate binary: FAILED; output:"
+    cat "$CARGO_TARGET_DIR/dependent.actual"; ex_fail=$((ex_fail + 1))
 fi
 
 # Sum cargo's "test result: ok. N passed; M failed; ..." lines.

@@ -5,19 +5,23 @@
         pair = heap.alloc(nrefs=2)
         pair[0] = heap.alloc_bytes(b"hello")
         heap.collect()                     # objects move; wrappers follow
-        with pair[0].pinned() as view:     # raw bytes only while pinned
-            print(bytes(view))
+        print(pair[0].read())              # a copy of the raw bytes
+        with pair[0].pinned() as view:     # the raw bytes in place
+            view[0:1] = b"H"
 """
 from ._capi import (MOVGC_E_CONFIG, MOVGC_E_CORRUPT, MOVGC_E_MISUSE,
                     MOVGC_E_NOMEM, MOVGC_E_STALE, MOVGC_OK, library_path)
 from .errors import (ConfigError, CorruptError, HeapClosedError, MisuseError,
                      MovgcError, NoMemoryError, NotPinnedError,
                      StaleHandleError)
-from .heap import Heap, Obj, Weak
+from .heap import Ephemeron, Heap, Obj, Weak
+
+__version__ = "0.1.0"
 
 __all__ = [
-    "Heap", "Obj", "Weak", "MovgcError", "NoMemoryError", "StaleHandleError",
-    "MisuseError", "CorruptError", "ConfigError", "NotPinnedError",
-    "HeapClosedError", "library_path", "MOVGC_OK", "MOVGC_E_NOMEM",
-    "MOVGC_E_STALE", "MOVGC_E_MISUSE", "MOVGC_E_CORRUPT", "MOVGC_E_CONFIG",
+    "Heap", "Obj", "Weak", "Ephemeron", "MovgcError", "NoMemoryError",
+    "StaleHandleError", "MisuseError", "CorruptError", "ConfigError",
+    "NotPinnedError", "HeapClosedError", "library_path", "MOVGC_OK",
+    "MOVGC_E_NOMEM", "MOVGC_E_STALE", "MOVGC_E_MISUSE", "MOVGC_E_CORRUPT",
+    "MOVGC_E_CONFIG", "__version__",
 ]

@@ -1,28 +1,89 @@
-"""heap.py -- a movgc heap for Python: objects held by handles, pinned byte
-views, weak handles, finalizers, statistics.
+"""heap.py -- a movgc heap for Python: objects held by handles, byte copies
+and pinned byte views, weak handles, ephemerons, finalizers, statistics.
 
 Invariants:
-  [py.handle]  a Python wrapper (Obj, Weak) owns exactly one movgc handle,
-               and never keeps a raw object address between two calls: it
-               asks its handle for the current address each time.
-  [py.defer]   a wrapper collected by Python does not free its handle
-               itself (it may die inside a callback, or while the library
-               runs); it queues the id, and the heap frees queued ids at
-               the start of its next operation.
-  [py.pin]     raw bytes are reachable from Python only through a view
-               made by `with obj.pinned()`, released before the matching
-               unpin.
-A heap is used by one thread at a time (movgc's rule).
+  [py.handle]  a wrapper (Obj, Weak, Ephemeron) owns exactly one movgc
+               handle and names its object only by that handle's id: no raw
+               address is kept from one library call to the next, so
+               operations from several threads (serialised by the GIL,
+               which PyDLL keeps held in every call) never see a stale one.
+  [py.defer]   a wrapper that dies does not free its handle itself (it may
+               die inside a callback, while the library runs): it queues
+               the id, and the heap frees queued ids in batches, at the
+               latest at its next allocation, collection or pin.
+  [py.pin]     raw memory is reachable from Python only through a buffer
+               exported by `obj.pinned()`, which owns its own pinned
+               handle; that handle is freed (unpinning) only when the
+               exporter dies, i.e. once every view, slice and ctypes object
+               made from it was released.  The C heap is freed only when
+               no such buffer is left.
+  [py.range]   every integer reaches C in range: ctypes would silently
+               truncate it.
 """
 import ctypes
+import threading
 import weakref
+from typing import (Any, Callable, Dict, List, Optional, Tuple, Union)
 
 from . import _capi
-from ._capi import Handle, lib
-from .errors import (HeapClosedError, MisuseError, MovgcError,
-                     NotPinnedError, from_code)
+from ._capi import Handle, SIZE_MAX, TAG_MAX, lib
+from .errors import (HeapClosedError, MisuseError, MovgcError, NoMemoryError,
+                     from_code)
 
-_NOT_IMPLEMENTED = ("not implemented", "unimplemented")
+_alloc_handle = lib.movgc_alloc_handle
+_alloc_bytes_handle = lib.movgc_alloc_bytes_handle
+_handle_slot = lib.movgc_handle_slot
+_handle_set_slot = lib.movgc_handle_set_slot
+_handle_read = lib.movgc_handle_read
+_handle_write = lib.movgc_handle_write
+_handle_shape = lib.movgc_handle_shape
+_handle_dup = lib.movgc_handle_dup
+_handle_same = lib.movgc_handle_same
+_handle_hash = lib.movgc_handle_hash
+_handles_free = lib.movgc_handles_free
+
+_FREE_BATCH = 256   # dead wrappers' handles freed in one call
+_Bytes = Union[bytes, bytearray, memoryview]
+
+
+def _size(value: int, what: str) -> int:
+    """value as a size_t, or an exception: never truncated [py.range]."""
+    if value.__class__ is not int:
+        value = _index_of(value, what)
+    if value < 0:
+        raise ValueError("%s must not be negative (got %d)" % (what, value))
+    if value > SIZE_MAX:
+        raise NoMemoryError("%s = %d cannot be represented in a size_t"
+                            % (what, value), _capi.MOVGC_E_NOMEM)
+    return value
+
+
+def _index_of(value: Any, what: str) -> int:
+    try:
+        return value.__index__()
+    except AttributeError:
+        raise TypeError("%s must be an integer, not %s"
+                        % (what, type(value).__name__)) from None
+
+
+def _offset(value: int, what: str) -> int:
+    """value as a byte offset or count: out of range is MisuseError, the
+    library's answer to a range beyond the object [py.range]."""
+    if value.__class__ is not int:
+        value = _index_of(value, what)
+    if not 0 <= value <= SIZE_MAX:
+        raise MisuseError("%s %d out of range" % (what, value),
+                          _capi.MOVGC_E_MISUSE)
+    return value
+
+
+def _tag(tag: int) -> int:
+    if tag.__class__ is not int:
+        tag = _index_of(tag, "tag")
+    if not 0 <= tag <= TAG_MAX:
+        raise MisuseError("tag %d outside 0..%d" % (tag, TAG_MAX),
+                          _capi.MOVGC_E_MISUSE)
+    return tag
 
 
 class Heap:
@@ -32,209 +93,288 @@ class Heap:
          verify=False, verbose=False); zeros mean movgc's defaults, and the
     MOVGC_* environment variables apply as in C.  Errors the library
     reports become MovgcError subclasses raised by the call that caused
-    them, carrying the library's message."""
+    them, carrying the library's message.  A heap may be used from several
+    threads: calls are serialised [py.handle]."""
 
-    def __init__(self, nursery_bytes=0, heap_limit=0, growth=0.0,
-                 stress=False, verify=False, verbose=False):
-        self._h = None
-        self._errors = []      # (code, message) reported, not yet raised
-        self._pending = []     # exceptions raised by finalizers
-        self._dead = []        # handles whose wrappers Python collected
-        self._finalizers = {}  # key -> (Python function, identity hash)
-        self._fin_keys = {}    # identity hash -> key of its finalizer
+    def __init__(self, nursery_bytes: int = 0, heap_limit: int = 0,
+                 growth: float = 0.0, stress: bool = False,
+                 verify: bool = False, verbose: bool = False) -> None:
+        self._h: Optional[ctypes.c_void_p] = None
+        self._raw: Optional[ctypes.c_void_p] = None  # until really freed
+        self._errors: Dict[int, Tuple[int, str]] = {}  # thread -> first
+        self._pending: List[BaseException] = []  # raised by finalizers
+        self._dead: List[int] = []        # handle ids of dead wrappers
+        self._exports = 0                 # live pinned buffers [py.pin]
+        self._finalizers: Dict[int, Tuple[Callable[["Obj"], Any], int]] = {}
+        self._fin_keys: Dict[int, int] = {}  # identity hash -> key
         self._next_key = 1
         self._on_error, self._finalize = _callbacks(weakref.ref(self))
         flags = ((_capi.MOVGC_STRESS if stress else 0)
                  | (_capi.MOVGC_VERIFY if verify else 0)
                  | (_capi.MOVGC_VERBOSE if verbose else 0))
-        cfg = _capi.Config(nursery_bytes, heap_limit, growth, flags,
+        cfg = _capi.Config(_size(nursery_bytes, "nursery_bytes"),
+                           _size(heap_limit, "heap_limit"), growth, flags,
                            self._on_error, None)
         h = lib.movgc_heap_new(ctypes.byref(cfg))
         if self._errors or not h:
             if h:
                 lib.movgc_heap_free(h)
-            self._check()
+            self._raise()
             raise MovgcError("movgc_heap_new failed")
-        self._h = h
+        # A ctypes object, not an int: passed to C without a conversion.
+        self._h = self._raw = ctypes.c_void_p(h)
 
     # -------------------------------------------------------- life cycle
-    def __enter__(self):
+    def __enter__(self) -> "Heap":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> bool:
         self.close()
         return False
 
-    def close(self):
+    def close(self) -> None:
         """Free the heap and all its objects (no finalizers run).  Wrappers
-        that outlive it raise HeapClosedError when used."""
+        that outlive it raise HeapClosedError when used.  Memory exported
+        by pinned() stays mapped until the last such buffer is released."""
         if self._h:
-            lib.movgc_heap_free(self._h)
             self._h = None
             self._dead.clear()
             self._finalizers.clear()
             self._fin_keys.clear()
+            self._free_if_unexported()
 
-    def __del__(self):
+    def _free_if_unexported(self) -> None:
+        if self._raw and not self._h and not self._exports:
+            raw, self._raw = self._raw, None
+            lib.movgc_heap_free(raw)
+
+    def __del__(self) -> None:
         self.close()
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         return not self._h
 
-    # ------------------------------------------------- internal plumbing
-    def _live(self):
-        """The C heap, after freeing the handles of dead wrappers."""
+    def __repr__(self) -> str:
         if not self._h:
-            raise HeapClosedError("the heap is closed")
-        while self._dead:
-            lib.movgc_handle_free(self._h, self._dead.pop())
-        self._check()
-        return self._h
+            return "<movgc.Heap closed>"
+        st = self.stats()
+        return ("<movgc.Heap heap_bytes=%d minor=%d full=%d>"
+                % (st["heap_bytes"], st["minor_collections"],
+                   st["full_collections"]))
 
-    def _check(self):
-        """Raise what the library or a finalizer reported since the last
-        check: library errors first, then finalizer exceptions."""
-        if self._errors:
-            code, msg = self._errors[0]
-            self._errors.clear()
-            raise from_code(code, msg)
+    def __copy__(self) -> "Heap":
+        raise TypeError("a movgc.Heap cannot be copied")
+
+    def __deepcopy__(self, memo: Any) -> "Heap":
+        raise TypeError("a movgc.Heap cannot be copied")
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise TypeError("a movgc.Heap cannot be pickled")
+
+    # ------------------------------------------------- internal plumbing
+    def _live(self) -> int:
+        """The C heap, after freeing the handles of dead wrappers."""
+        h = self._h
+        if not h:
+            raise HeapClosedError("the heap is closed", _capi.MOVGC_E_MISUSE)
+        if self._dead:
+            self._flush(h)
+        return h
+
+    def _flush(self, h: int) -> None:
+        dead = self._dead
+        while dead:
+            batch = dead[:]
+            del dead[:len(batch)]   # ids queued meanwhile stay queued
+            _handles_free(h, (_capi.c_u64 * len(batch))(*batch), len(batch))
+
+    def _raise(self, what: str = "") -> None:
+        """Raise what the library reported to this thread, else what a
+        finalizer raised, else (with what) a generic failure."""
+        err = self._errors.pop(threading.get_ident(), None)
+        if err is not None:
+            raise from_code(err[0], err[1])
         if self._pending:
-            exc = self._pending.pop(0)
-            raise exc
+            raise self._pending.pop(0)
+        if what:
+            raise MovgcError("%s failed" % what)
 
-    def _addr(self, hd):
-        """The current address of hd's object (None for NULL).  Valid only
-        until the next call that may collect."""
-        return lib.movgc_ffi_handle_get(self._live(), hd)
+    def _after(self) -> None:
+        """After a call that may collect: raise a finalizer's exception."""
+        if self._errors or self._pending:
+            self._raise()
 
-    def _wrap(self, addr, cls=None):
-        """A new wrapper with its own handle for the object at addr."""
-        if not addr:
-            return None
-        hd = lib.movgc_handle_new(self._h, addr)
-        if not hd.id:
-            self._check()
-            raise MovgcError("movgc_handle_new failed")
-        return (cls or Obj)(self, hd)
+    def _closed(self) -> HeapClosedError:
+        return HeapClosedError("the heap is closed", _capi.MOVGC_E_MISUSE)
 
-    def _owns(self, obj):
+    def _owns(self, obj: "Obj") -> None:
         if not isinstance(obj, Obj):
-            raise TypeError("expected a movgc.Obj, got %r" % type(obj))
+            raise TypeError("expected a movgc.Obj, got %s"
+                            % type(obj).__name__)
         if obj._heap is not self:
             raise MisuseError("the object belongs to another heap",
                               _capi.MOVGC_E_MISUSE)
 
+    def _addr(self, obj: "Obj") -> int:
+        """obj's address: valid only until the next call that may collect,
+        so used only right before a call that never collects."""
+        addr = lib.movgc_ffi_handle_get(self._live(), Handle(obj._id))
+        if not addr:
+            self._raise("movgc_handle_get")
+            raise MisuseError("the handle holds no object",
+                              _capi.MOVGC_E_MISUSE)
+        return addr
+
     # ------------------------------------------------------------ objects
-    def alloc(self, nrefs=0, nbytes=0, tag=0):
+    def alloc(self, nrefs: int = 0, nbytes: int = 0, tag: int = 0) -> "Obj":
         """A new object with nrefs slots (all None) and nbytes zero bytes.
         May collect.  Raises NoMemoryError when the heap limit cannot be
-        met, MisuseError for a tag above 65535."""
-        if nrefs < 0 or nbytes < 0 or tag < 0:
-            raise ValueError("nrefs, nbytes and tag must not be negative")
-        addr = lib.movgc_ffi_alloc(self._live(), tag, nrefs, nbytes)
-        self._check()
-        if not addr:
-            raise MovgcError("movgc_alloc failed")
-        return self._wrap(addr)
+        met, MisuseError for a tag outside 0..65535."""
+        h = self._h
+        if not h:
+            raise self._closed()
+        if tag.__class__ is not int or not 0 <= tag <= TAG_MAX:
+            tag = _tag(tag)
+        if (nrefs.__class__ is not int or nbytes.__class__ is not int
+                or not 0 <= nrefs <= SIZE_MAX or not 0 <= nbytes <= SIZE_MAX):
+            nrefs, nbytes = _size(nrefs, "nrefs"), _size(nbytes, "nbytes")
+        if len(self._dead) >= _FREE_BATCH:
+            self._flush(h)
+        hid = _alloc_handle(h, tag, nrefs, nbytes)
+        if not hid:
+            self._raise("movgc_alloc")
+        if self._pending:
+            self._after()
+        obj = _new_obj(Obj)
+        obj._heap = self
+        obj._id = hid
+        return obj
 
-    def alloc_bytes(self, data, tag=0):
+    def alloc_bytes(self, data: _Bytes, tag: int = 0) -> "Obj":
         """A new object with no slots whose raw bytes are a copy of data.
         May collect."""
         data = bytes(data)
-        if tag < 0:
-            raise ValueError("tag must not be negative")
-        addr = lib.movgc_ffi_alloc(self._live(), tag, 0, len(data))
-        self._check()
-        if not addr:
-            raise MovgcError("movgc_alloc failed")
-        # Nothing collects between the allocation and this copy.
-        ctypes.memmove(lib.movgc_ffi_data(addr), data, len(data))
-        return self._wrap(addr)
+        h = self._live()
+        hid = _alloc_bytes_handle(h, _tag(tag), data, len(data))
+        if not hid:
+            self._raise("movgc_alloc")
+        self._after()
+        return Obj(self, hid)
 
-    def collect(self, full=True):
-        """Collect: full (mark and compact everything) or minor."""
+    def collect(self, full: bool = True) -> None:
+        """Collect: full (mark and compact everything) or minor.  Runs due
+        finalizers; the first exception one raised is raised here."""
         lib.movgc_collect(self._live(),
                           _capi.MOVGC_FULL if full else _capi.MOVGC_MINOR)
-        self._check()
+        self._after()
 
-    def stats(self):
+    def stats(self) -> Dict[str, int]:
         """movgc_stats as a dict of field name to int."""
         st = _capi.Stats()
         lib.movgc_get_stats(self._live(), ctypes.byref(st),
                             ctypes.sizeof(st))
         return {name: getattr(st, name) for name, _ in st._fields_}
 
-    # ------------------------------------------- weak handles, finalizers
-    def weak(self, obj):
-        """A weak handle on obj: Weak.get() returns obj until a collection
-        finds it otherwise unreachable, then None.  Raises
-        NotImplementedError when the library lacks weak handles."""
+    def handle_set(self, obj: "Obj", target: Optional["Obj"]) -> None:
+        """Make obj's handle hold target's object (movgc_handle_set): obj
+        then is target's object.  target None leaves obj holding nothing
+        (any use but handle_set raises MisuseError).  A handle pinned by a
+        live pinned() buffer cannot be set (MisuseError).
+        Never collects."""
         self._owns(obj)
-        fn = _optional("movgc_weak_new")
-        addr = obj._addr()
-        hd = fn(self._h, addr)
-        self._check_optional("movgc_weak_new")
-        if not hd.id:
-            raise MovgcError("movgc_weak_new failed")
-        return Weak(self, hd)
+        addr = None
+        if target is not None:
+            self._owns(target)
+            addr = self._addr(target)
+        lib.movgc_handle_set(self._live(), Handle(obj._id), addr)
+        if self._errors:
+            self._raise()
 
-    def set_finalizer(self, obj, fn):
+    # ------------------------------------- weak handles, ephemerons, final
+    def weak(self, obj: "Obj") -> "Weak":
+        """A weak handle on obj: Weak.get() returns obj until a collection
+        finds it otherwise unreachable, then None.  Never collects."""
+        self._owns(obj)
+        hd = lib.movgc_weak_new(self._h, self._addr(obj))
+        if not hd.id:
+            self._raise("movgc_weak_new")
+        return Weak(self, hd.id)
+
+    def ephemeron(self, key: "Obj", value: Optional["Obj"]) -> "Ephemeron":
+        """An ephemeron: holds value for as long as key is reachable other
+        than through ephemeron values (a weak-keyed table's entry); once a
+        collection finds key dead, key() and value() return None.
+        Never collects."""
+        self._owns(key)
+        kaddr = self._addr(key)
+        vaddr = None
+        if value is not None:
+            self._owns(value)
+            vaddr = self._addr(value)
+        hd = lib.movgc_ephemeron_new(self._h, kaddr, vaddr)
+        if not hd.id:
+            self._raise("movgc_ephemeron_new")
+        return Ephemeron(self, hd.id)
+
+    def set_finalizer(self, obj: "Obj",
+                      fn: Optional[Callable[["Obj"], Any]]) -> None:
         """Call fn(obj) once after a collection finds obj unreachable (fn
         None removes it).  fn may allocate; an exception it raises is
-        raised by the heap call during which it ran.  Raises
-        NotImplementedError when the library lacks finalizers."""
+        raised by the heap call during which it ran.  Never collects."""
         self._owns(obj)
-        setter = _optional("movgc_set_finalizer")
-        addr = obj._addr()
-        ident = lib.movgc_identity_hash(self._h, addr)
+        ident = obj.identity_hash()
+        addr = self._addr(obj)
         old = self._fin_keys.pop(ident, None)
         if fn is None:
-            setter(self._h, addr, ctypes.cast(None, _capi.FINALIZER), None)
+            lib.movgc_set_finalizer(self._h, addr,
+                                    ctypes.cast(None, _capi.FINALIZER), None)
         else:
             key, self._next_key = self._next_key, self._next_key + 1
-            setter(self._h, addr, self._finalize, key)
+            lib.movgc_set_finalizer(self._h, addr, self._finalize, key)
             self._finalizers[key] = (fn, ident)
             self._fin_keys[ident] = key
         if old is not None:
             self._finalizers.pop(old, None)
-        self._check_optional("movgc_set_finalizer")
-
-    def _check_optional(self, name):
-        """Like _check, but a library that says the feature is not
-        implemented raises NotImplementedError with its message."""
         if self._errors:
-            msg = self._errors[0][1]
-            if any(word in msg.lower() for word in _NOT_IMPLEMENTED):
-                self._errors.clear()
-                raise NotImplementedError("%s: %s" % (name, msg))
-        self._check()
+            self._raise()
 
-    def _run_finalizer(self, addr, key):
+    def _run_finalizer(self, addr: int, key: int) -> None:
         entry = self._finalizers.pop(key, None)
         if entry is None or not self._h:
             return
         fn, ident = entry
         self._fin_keys.pop(ident, None)
-        obj = self._wrap(addr)
+        hd = lib.movgc_handle_new(self._h, addr)
+        if not hd.id:
+            return
         try:
-            fn(obj)
+            fn(Obj(self, hd.id))
         except BaseException as exc:  # raised later, from the heap call
             self._pending.append(exc)
 
+    def _export_done(self, pin_id: int) -> None:
+        """A pinned buffer's exporter died: unpin by freeing its handle
+        [py.pin]."""
+        self._exports -= 1
+        if self._h:
+            self._dead.append(pin_id)
+        else:
+            self._free_if_unexported()
 
-def _callbacks(ref):
+
+def _callbacks(ref: "weakref.ReferenceType[Heap]") -> Tuple[Any, Any]:
     """The C callbacks of a heap; they hold it weakly, so that a heap
     nobody uses any more is freed by reference counting alone."""
-    def on_error(h, code, msg, ud):
+    def on_error(h: int, code: int, msg: bytes, ud: int) -> None:
         heap = ref()
         if heap is not None:
             text = msg.decode("utf-8", "replace") if msg else ""
             if not text:
                 text = lib.movgc_strerror(code).decode()
-            heap._errors.append((code, text))
+            heap._errors.setdefault(threading.get_ident(), (code, text))
 
-    def finalize(h, addr, ud):
+    def finalize(h: int, addr: int, ud: int) -> None:
         heap = ref()
         if heap is not None:
             try:
@@ -245,151 +385,267 @@ def _callbacks(ref):
     return _capi.ON_ERROR(on_error), _capi.FINALIZER(finalize)
 
 
-def _optional(name):
-    fn = getattr(lib, name, None)
-    if fn is None:
-        raise NotImplementedError("%s: not in this libmovgc" % name)
-    return fn
-
-
 class _Wrapper:
     """Owner of one handle [py.handle]; frees it through the heap's queue
-    [py.defer]."""
-    __slots__ = ("_heap", "_hd", "__weakref__")
+    [py.defer].  Copying makes a second handle; pickling is refused."""
+    __slots__ = ("_heap", "_id")
+    _heap: Heap
+    _id: int
 
-    def __init__(self, heap, hd):
+    def __init__(self, heap: Heap, hid: int) -> None:
         self._heap = heap
-        self._hd = hd
+        self._id = hid
 
-    def __del__(self):
-        heap = getattr(self, "_heap", None)
-        if heap is not None and heap._h:
-            heap._dead.append(self._hd)
+    def __del__(self) -> None:
+        heap = self._heap      # always set: wrappers are made whole at once
+        if heap._h:
+            heap._dead.append(self._id)
 
-    def _addr(self):
-        return self._heap._addr(self._hd)
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise TypeError("a movgc.%s cannot be pickled: it names an object "
+                        "of one heap in this process" % type(self).__name__)
+
+    def __deepcopy__(self, memo: Any) -> Any:
+        raise TypeError("a movgc.%s cannot be deep-copied (copy.copy makes "
+                        "another handle on the same object)"
+                        % type(self).__name__)
+
+    def _dup(self) -> int:
+        """A new strong handle's id on this handle's object, or 0."""
+        heap = self._heap
+        hid = _handle_dup(heap._live(), self._id)
+        if not hid and heap._errors:
+            heap._raise()
+        return hid
 
     @property
-    def heap(self):
+    def heap(self) -> Heap:
         return self._heap
+
+    @property
+    def handle_id(self) -> int:
+        """The movgc handle id (for C code that takes handles)."""
+        return self._id
+
+
+_new_obj = object.__new__
 
 
 class Obj(_Wrapper):
     """A heap object, held by a strong movgc handle for as long as this
-    wrapper lives.  Slots are obj[i]; raw bytes only inside
-    `with obj.pinned() as view:`."""
-    __slots__ = ("_pins",)
+    wrapper lives.  Slots are obj[i]; raw bytes are copied with read() and
+    write(), or reached in place inside `with obj.pinned() as view:`.
+    Equality is identity of the heap object; hash() is its identity hash.
+    copy.copy(obj) is another wrapper (another handle) on the same
+    object."""
+    __slots__ = ()
 
-    def __init__(self, heap, hd):
-        super().__init__(heap, hd)
-        self._pins = 0
+    def _shape(self) -> "_capi.Shape":
+        heap = self._heap
+        h = heap._h
+        if not h:
+            raise heap._closed()
+        shape = _capi.Shape()   # per call: another thread may run between
+        if _handle_shape(h, self._id, shape):
+            heap._raise("movgc_handle_shape")
+        return shape
 
     @property
-    def tag(self):
-        return lib.movgc_ffi_tag(self._addr())
+    def tag(self) -> int:
+        return self._shape().tag
 
     @property
-    def nrefs(self):
-        return lib.movgc_ffi_nrefs(self._addr())
+    def nrefs(self) -> int:
+        return self._shape().nrefs
 
     @property
-    def nbytes(self):
-        return lib.movgc_ffi_nbytes(self._addr())
+    def nbytes(self) -> int:
+        return self._shape().nbytes
 
-    def __len__(self):
-        return self.nrefs
+    def __len__(self) -> int:
+        return self._shape().nrefs
 
-    def _slot(self, i):
-        addr = self._addr()
-        n = lib.movgc_ffi_nrefs(addr)
-        if not isinstance(i, int):
-            raise TypeError("slot index must be an int")
+    def __bool__(self) -> bool:
+        return True   # an object, whatever its number of slots
+
+    def _index(self, i: Any) -> int:
+        """i as a slot index: an integer in 0..nrefs-1, else IndexError
+        (no indexing from the end: slot -1 is a mistake, not the last)."""
+        i = _index_of(i, "slot index") if i.__class__ is not int else i
+        n = self._shape().nrefs
         if not 0 <= i < n:
-            raise IndexError("slot %d of an object with %d slots" % (i, n))
-        return addr
+            raise IndexError("slot index %d out of range (%d slots)" % (i, n))
+        return i
 
-    def __getitem__(self, i):
+    def _addr(self) -> int:
+        """The object's current address (for tests of moving): valid only
+        until the next call that may collect."""
+        return self._heap._addr(self)
+
+    def __getitem__(self, i: int) -> Optional["Obj"]:
         """Slot i as a new Obj, or None."""
-        return self._heap._wrap(lib.movgc_ffi_get(self._slot(i), i))
+        if i.__class__ is not int or not 0 <= i <= SIZE_MAX:
+            i = self._index(i)
+        heap = self._heap
+        h = heap._h
+        if not h:
+            raise heap._closed()
+        hid = _handle_slot(h, self._id, i)
+        if hid:
+            obj = _new_obj(Obj)
+            obj._heap = heap
+            obj._id = hid
+            return obj
+        if heap._errors:
+            heap._raise_slot(self, i)
+        return None
 
-    def __setitem__(self, i, value):
+    def __setitem__(self, i: int, value: Optional["Obj"]) -> None:
         """Store an Obj of the same heap, or None, in slot i."""
-        if value is not None:
-            self._heap._owns(value)
-        addr = self._slot(i)
-        val = value._addr() if value is not None else None
-        lib.movgc_ffi_set(self._heap._h, addr, i, val)
-        self._heap._check()
+        if i.__class__ is not int or not 0 <= i <= SIZE_MAX:
+            i = self._index(i)
+        heap = self._heap
+        h = heap._h
+        if not h:
+            raise heap._closed()
+        if value is None:
+            vid = 0
+        elif value.__class__ is Obj and value._heap is heap:
+            vid = value._id
+        else:
+            heap._owns(value)
+            vid = value._id
+        if _handle_set_slot(h, self._id, i, vid):
+            heap._raise_slot(self, i)
 
-    def pinned(self):
-        """A context manager that pins the object and gives a writable
-        memoryview of its raw bytes, released on exit.  May collect (a
-        young object first moves out of the nursery)."""
+    def __iter__(self) -> Any:
+        for i in range(len(self)):
+            yield self[i]
+
+    def read(self, offset: int = 0, size: Optional[int] = None) -> bytes:
+        """A copy of size raw bytes from offset (default: to the end).  No
+        pin needed.  Never collects."""
+        heap = self._heap
+        offset = _offset(offset, "offset")
+        if size is None:
+            size = max(self._shape().nbytes - offset, 0)
+        size = _offset(size, "size")
+        h = heap._h
+        if not h:
+            raise heap._closed()
+        buf = (ctypes.c_char * size)()   # array types are cached by size
+        if _handle_read(h, self._id, offset, buf, size):
+            heap._raise("movgc_handle_read")
+        return buf.raw
+
+    def bytes(self) -> bytes:
+        """A copy of all the raw bytes.  Never collects."""
+        return self.read()
+
+    def write(self, data: _Bytes, offset: int = 0) -> None:
+        """Copy data into the raw bytes at offset.  Never collects."""
+        if data.__class__ is not bytes:
+            data = bytes(data)
+        offset = _offset(offset, "offset")
+        heap = self._heap
+        h = heap._h
+        if not h:
+            raise heap._closed()
+        if _handle_write(h, self._id, offset, data, len(data)):
+            heap._raise("movgc_handle_write")
+
+    def pinned(self) -> "_Pinned":
+        """A context manager giving a writable memoryview of the raw bytes
+        in place.  The object does not move while that view, or any slice,
+        memoryview or ctypes object made from it, lives (even past the
+        block).  May collect (a young object first moves out of the
+        nursery)."""
         return _Pinned(self)
 
-    def bytes(self):
-        """A copy of the raw bytes; only inside `with obj.pinned():`."""
-        if not self._pins:
-            raise NotPinnedError("raw bytes are readable only inside "
-                                 "`with obj.pinned():`",
-                                 _capi.MOVGC_E_MISUSE)
-        addr = self._addr()
-        return ctypes.string_at(lib.movgc_ffi_data(addr),
-                                lib.movgc_ffi_nbytes(addr))
-
-    def identity_hash(self):
+    def identity_hash(self) -> int:
         """movgc_identity_hash: stable for the object's whole life."""
-        return lib.movgc_identity_hash(self._heap._live(), self._addr())
+        heap = self._heap
+        value = _handle_hash(heap._live(), self._id)
+        if heap._errors:
+            heap._raise()
+        return value
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(self.identity_hash())
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         """Same heap object (not same contents)."""
         if not isinstance(other, Obj) or other._heap is not self._heap:
             return NotImplemented
-        return self._addr() == other._addr()
+        heap = self._heap
+        same = _handle_same(heap._live(), self._id, other._id)
+        if heap._errors:
+            heap._raise()
+        return bool(same)
 
-    def __repr__(self):
-        if self._heap.closed:
+    def __copy__(self) -> "Obj":
+        return Obj(self._heap, self._dup())
+
+    def __repr__(self) -> str:
+        heap = self._heap
+        if not heap._h:
             return "<movgc.Obj of a closed heap>"
-        return "<movgc.Obj tag=%d nrefs=%d nbytes=%d>" % (
-            self.tag, self.nrefs, self.nbytes)
+        shape = _capi.Shape()
+        if _handle_shape(heap._h, self._id, shape):
+            heap._errors.pop(threading.get_ident(), None)
+            return "<movgc.Obj handle=%#x holding nothing>" % self._id
+        return "<movgc.Obj tag=%d nrefs=%d nbytes=%d handle=%#x>" % (
+            shape.tag, shape.nrefs, shape.nbytes, self._id)
+
+
+def _raise_slot(heap: Heap, obj: Obj, i: int) -> None:
+    """The error of a failed slot access: an IndexError for a bad index."""
+    err = heap._errors.pop(threading.get_ident(), None)
+    if err is not None and err[0] == _capi.MOVGC_E_MISUSE and \
+            "slots" in err[1]:
+        raise IndexError("slot index %d out of range: %s" % (i, err[1]))
+    if err is not None:
+        raise from_code(err[0], err[1])
+    heap._raise()
+
+
+Heap._raise_slot = _raise_slot  # type: ignore[attr-defined]
 
 
 class _Pinned:
-    """`with obj.pinned() as view`: one movgc_pin / movgc_unpin pair."""
+    """`with obj.pinned() as view`: pins through a handle of its own that
+    lives as long as the exported buffer [py.pin]."""
 
-    def __init__(self, obj):
+    def __init__(self, obj: Obj) -> None:
         self._obj = obj
-        self._views = None
+        self._view: Optional[memoryview] = None
 
-    def __enter__(self):
+    def __enter__(self) -> memoryview:
         obj, heap = self._obj, self._obj._heap
-        addr = lib.movgc_pin(heap._live(), obj._hd)
-        heap._check()
-        if not addr:
-            raise MovgcError("movgc_pin failed")
-        obj._pins += 1
-        n = lib.movgc_ffi_nbytes(addr)
-        raw = (ctypes.c_ubyte * n).from_address(lib.movgc_ffi_data(addr))
-        base = memoryview(raw)
-        self._views = (base.cast("B"), base)
-        return self._views[0]
-
-    def __exit__(self, *exc):
-        obj, heap = self._obj, self._obj._heap
-        try:
-            for view in self._views:
-                view.release()
-        except BufferError:
-            raise MisuseError("a buffer taken from the pinned view is "
-                              "still in use; the object stays pinned",
+        pin_id = obj._dup()
+        if not pin_id:
+            raise MisuseError("the handle holds no object",
                               _capi.MOVGC_E_MISUSE)
-        obj._pins -= 1
-        if heap._h:
-            lib.movgc_unpin(heap._h, obj._hd)
-            heap._check()
+        addr = lib.movgc_pin(heap._h, Handle(pin_id))
+        if not addr:
+            heap._dead.append(pin_id)
+            heap._raise("movgc_pin")
+        n = lib.movgc_ffi_nbytes(addr)
+        data = lib.movgc_ffi_data(addr)
+        raw = (ctypes.c_ubyte * n).from_address(data)
+        heap._exports += 1
+        weakref.finalize(raw, heap._export_done, pin_id)
+        self._view = memoryview(raw).cast("B")
+        heap._after()      # a finalizer's exception, once pinned is whole
+        return self._view
+
+    def __exit__(self, *exc: Any) -> bool:
+        view, self._view = self._view, None
+        if view is not None:
+            view.release()   # unpins now unless a derived export lives
+            heap = self._obj._heap
+            if heap._h and heap._dead:
+                heap._flush(heap._h)
         return False
 
 
@@ -398,7 +654,59 @@ class Weak(_Wrapper):
     the object, or None once a collection found it dead."""
     __slots__ = ()
 
-    def get(self):
-        return self._heap._wrap(self._addr())
+    def get(self) -> Optional[Obj]:
+        hid = self._dup()
+        return Obj(self._heap, hid) if hid else None
 
     __call__ = get
+
+    def __copy__(self) -> "Weak":
+        heap = self._heap
+        obj = self.get()
+        if obj is None:
+            raise MisuseError("cannot copy a cleared weak handle",
+                              _capi.MOVGC_E_MISUSE)
+        return heap.weak(obj)
+
+    def __repr__(self) -> str:
+        if not self._heap._h:
+            return "<movgc.Weak of a closed heap>"
+        alive = self.get() is not None
+        return "<movgc.Weak handle=%#x %s>" % (
+            self._id, "alive" if alive else "cleared")
+
+
+class Ephemeron(_Wrapper):
+    """An ephemeron (Heap.ephemeron): key() and value() give new Objs, or
+    None once a collection found the key dead."""
+    __slots__ = ()
+
+    def key(self) -> Optional[Obj]:
+        hid = self._dup()
+        return Obj(self._heap, hid) if hid else None
+
+    def value(self) -> Optional[Obj]:
+        heap = self._heap
+        hid = lib.movgc_handle_value(heap._live(), self._id)
+        if not hid:
+            if heap._errors:
+                heap._raise()
+            return None
+        return Obj(heap, hid)
+
+    def __copy__(self) -> "Ephemeron":
+        key = self.key()
+        if key is None:
+            raise MisuseError("cannot copy a dead ephemeron",
+                              _capi.MOVGC_E_MISUSE)
+        return self._heap.ephemeron(key, self.value())
+
+    def __repr__(self) -> str:
+        if not self._heap._h:
+            return "<movgc.Ephemeron of a closed heap>"
+        alive = self.key() is not None
+        return "<movgc.Ephemeron handle=%#x %s>" % (
+            self._id, "alive" if alive else "dead")
+
+
+__all__ = ["Heap", "Obj", "Weak", "Ephemeron"]

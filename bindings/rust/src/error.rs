@@ -2,7 +2,7 @@
 use std::fmt;
 
 /// The kind of a movgc error (the `MOVGC_E_*` codes).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
     /// `MOVGC_E_NOMEM`: the heap limit cannot be met.
     NoMemory,
@@ -32,13 +32,28 @@ impl ErrorKind {
 }
 
 /// An error reported by movgc, with the library's message.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Error {
     pub kind: ErrorKind,
     pub message: String,
 }
 
 impl Error {
+    /// A misuse this crate caught before calling the library.
+    pub(crate) fn misuse(message: String) -> Error {
+        Error {
+            kind: ErrorKind::Misuse,
+            message,
+        }
+    }
+
+    pub(crate) fn no_handle() -> Error {
+        Error {
+            kind: ErrorKind::NoMemory,
+            message: "movgc_handle_new: the handle table cannot grow".into(),
+        }
+    }
+
     /// Whether the library said the feature is not implemented (weak
     /// handles and finalizers may land late).
     pub fn is_unimplemented(&self) -> bool {

@@ -20,7 +20,7 @@ use std::ptr;
 use std::rc::Rc;
 
 use crate::error::{Error, ErrorKind};
-use crate::obj::{Obj, ObjMut, ObjRef, Weak};
+use crate::obj::{Ephemeron, Obj, ObjMut, ObjRef, Pinned, PinnedMut, Weak};
 use crate::sys;
 
 /// Heap statistics, `movgc_stats`.
@@ -132,6 +132,7 @@ unsafe extern "C" fn run_finalizer(_h: *mut sys::movgc_heap, obj: *mut c_void, u
     Rc::increment_strong_count(inner_ptr);
     let mut heap = Heap {
         inner: Rc::from_raw(inner_ptr),
+        primary: false,
     };
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
         let dying = heap
@@ -173,6 +174,33 @@ pub struct Config {
 /// borrow the heap, so nothing that may collect can run meanwhile.
 pub struct Heap {
     pub(crate) inner: Rc<Inner>,
+    /// false for the stand-in a finalizer gets [rs.final]
+    primary: bool,
+}
+
+/// [rs.final] Finalizers run only inside `&mut Heap` calls, so once the
+/// user's `Heap` is gone none can run: their closures are dropped with it.
+/// A closure holding an `Obj` or `Weak` of this heap (an `Rc` of `Inner`)
+/// would otherwise keep the C heap alive forever, through itself.
+impl Drop for Heap {
+    fn drop(&mut self) {
+        if self.primary {
+            let closures = std::mem::take(&mut *self.inner.finalizers.borrow_mut());
+            self.inner.by_ident.borrow_mut().clear();
+            drop(closures); // outside the borrow: they may drop Objs
+        }
+    }
+}
+
+impl std::fmt::Debug for Heap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let st = self.stats();
+        f.debug_struct("Heap")
+            .field("heap_bytes", &st.heap_bytes)
+            .field("minor_collections", &st.minor_collections)
+            .field("full_collections", &st.full_collections)
+            .finish()
+    }
 }
 
 impl Heap {
@@ -205,7 +233,10 @@ impl Heap {
         };
         let raw = unsafe { sys::movgc_heap_new(&ccfg) };
         inner.raw.set(raw);
-        let heap = Heap { inner };
+        let heap = Heap {
+            inner,
+            primary: true,
+        };
         if let Some(err) = heap.inner.take_error() {
             return Err(err);
         }
@@ -225,14 +256,15 @@ impl Heap {
     /// A new rooted `Obj` for the object at `addr` (null gives `None`).
     /// Never collects.
     pub(crate) fn root(&self, addr: *mut c_void) -> Option<Obj> {
-        Obj::from_addr(&self.inner, addr)
+        Obj::from_addr(&self.inner, addr).ok().flatten()
     }
 
-    pub(crate) fn check_owner(&self, inner: &Rc<Inner>) {
-        assert!(
-            Rc::ptr_eq(&self.inner, inner),
-            "movgc: object of another heap"
-        );
+    pub(crate) fn check_owner(&self, inner: &Rc<Inner>) -> Result<(), Error> {
+        if Rc::ptr_eq(&self.inner, inner) {
+            Ok(())
+        } else {
+            Err(Error::misuse("an object of another heap".into()))
+        }
     }
 
     /// Allocate an object tagged `tag` with `nrefs` slots (all `None`)
@@ -247,45 +279,101 @@ impl Heap {
                 message: "movgc_alloc failed".into(),
             });
         }
-        self.root(addr)
-            .ok_or_else(|| self.inner.take_error().unwrap_or_else(no_handle))
+        Obj::from_addr(&self.inner, addr).map(|o| o.expect("non-null"))
     }
 
     /// Allocate an object with no slots whose raw bytes are a copy of
     /// `data`.  May collect.
     pub fn alloc_bytes(&mut self, tag: u16, data: &[u8]) -> Result<Obj, Error> {
         let obj = self.alloc(tag, 0, data.len())?;
-        self.get_mut(&obj).bytes_mut().copy_from_slice(data);
+        self.get_mut(&obj)?.bytes_mut().copy_from_slice(data);
         Ok(obj)
     }
 
     /// Borrow `obj` for reading.  While the result (or anything taken from
     /// it) lives, the heap is borrowed: nothing that may collect compiles.
-    /// Never collects.  Panics if `obj` belongs to another heap.
-    pub fn get<'h>(&'h self, obj: &Obj) -> ObjRef<'h> {
-        self.check_owner(obj.inner());
-        ObjRef::new(self, obj.addr())
+    /// Never collects.  `Err` (misuse) if `obj` belongs to another heap.
+    pub fn get<'h>(&'h self, obj: &Obj) -> Result<ObjRef<'h>, Error> {
+        self.check_owner(obj.inner())?;
+        Ok(ObjRef::new(self, obj.addr()))
     }
 
     /// Borrow `obj` for writing its bytes and slots; borrows the heap
-    /// mutably.  Never collects.  Panics if `obj` belongs to another heap.
-    pub fn get_mut<'h>(&'h mut self, obj: &Obj) -> ObjMut<'h> {
-        self.check_owner(obj.inner());
+    /// mutably.  Never collects.  `Err` (misuse) if `obj` belongs to
+    /// another heap.
+    pub fn get_mut<'h>(&'h mut self, obj: &Obj) -> Result<ObjMut<'h>, Error> {
+        self.check_owner(obj.inner())?;
         let addr = obj.addr();
-        ObjMut::new(self, addr)
+        Ok(ObjMut::new(self, addr))
     }
 
-    /// Slot `i` of `obj`, rooted.  Never collects.  Panics if `i` is out
-    /// of range.
-    pub fn slot(&self, obj: &Obj, i: usize) -> Option<Obj> {
-        self.get(obj).slot(i).map(|r| r.root())
+    /// Slot `i` of `obj`, rooted.  Never collects.  `Err` (misuse) if `i`
+    /// is out of range.
+    pub fn slot(&self, obj: &Obj, i: usize) -> Result<Option<Obj>, Error> {
+        match self.get(obj)?.slot(i)? {
+            Some(r) => r.root().map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Store `val` (an `Obj` of this heap, or `None`) in slot `i` of
-    /// `obj`.  Never collects.  Panics if `i` is out of range.
-    pub fn set(&self, obj: &Obj, i: usize, val: Option<&Obj>) {
-        self.check_owner(obj.inner());
-        unsafe { crate::obj::set_slot(self, obj.addr(), i, val) };
+    /// `obj`.  Never collects.  `Err` (misuse) if `i` is out of range or
+    /// an object belongs to another heap.
+    pub fn set(&self, obj: &Obj, i: usize, val: Option<&Obj>) -> Result<(), Error> {
+        self.check_owner(obj.inner())?;
+        unsafe { crate::obj::set_slot(self, obj.addr(), i, val) }
+    }
+
+    /// Pin `obj` and borrow its raw bytes in place: the object does not
+    /// move until the guard drops, so its pointer may be given to C.  May
+    /// collect (a young object first moves out of the nursery), which is
+    /// why it takes `&mut self`; the guard then borrows the heap.
+    pub fn pin<'h>(&'h mut self, obj: &Obj) -> Result<Pinned<'h>, Error> {
+        let (hd, addr) = self.pin_handle(obj)?;
+        Ok(Pinned::new(self, hd, addr))
+    }
+
+    /// [`Heap::pin`] with write access to the bytes.
+    pub fn pin_mut<'h>(&'h mut self, obj: &Obj) -> Result<PinnedMut<'h>, Error> {
+        let (hd, addr) = self.pin_handle(obj)?;
+        Ok(PinnedMut::new(Pinned::new(self, hd, addr)))
+    }
+
+    /// A new handle on obj, pinned, and the object's stable address.
+    fn pin_handle(&mut self, obj: &Obj) -> Result<(sys::movgc_handle, *mut c_void), Error> {
+        self.check_owner(obj.inner())?;
+        let own = obj.try_clone()?;
+        let hd = own.handle();
+        std::mem::forget(own); // the guard frees the handle
+        let addr = unsafe { sys::movgc_pin(self.raw(), hd) };
+        if let Err(err) = self.inner.check() {
+            unsafe { sys::movgc_handle_free(self.raw(), hd) };
+            return Err(err);
+        }
+        if addr.is_null() {
+            unsafe { sys::movgc_handle_free(self.raw(), hd) };
+            return Err(Error::misuse("movgc_pin gave no object".into()));
+        }
+        Ok((hd, addr))
+    }
+
+    /// An ephemeron holding `value` for as long as `key` is reachable
+    /// other than through ephemeron values.  Never collects.
+    pub fn ephemeron(&self, key: &Obj, value: Option<&Obj>) -> Result<Ephemeron, Error> {
+        self.check_owner(key.inner())?;
+        let vaddr = match value {
+            Some(v) => {
+                self.check_owner(v.inner())?;
+                v.addr()
+            }
+            None => ptr::null_mut(),
+        };
+        let hd = unsafe { sys::movgc_ephemeron_new(self.raw(), key.addr(), vaddr) };
+        self.inner.check()?;
+        if hd.id == 0 {
+            return Err(Error::no_handle());
+        }
+        Ok(Ephemeron::new(&self.inner, hd))
     }
 
     /// A full collection: mark, compact, return memory to the OS.  Every
@@ -312,21 +400,25 @@ impl Heap {
     /// A weak handle on `obj`.  Never collects.  Fails (see
     /// `Error::is_unimplemented`) when the library lacks weak handles.
     pub fn weak(&self, obj: &Obj) -> Result<Weak, Error> {
-        self.check_owner(obj.inner());
+        self.check_owner(obj.inner())?;
         let hd = unsafe { sys::movgc_weak_new(self.raw(), obj.addr()) };
         self.inner.check()?;
-        Weak::from_handle(&self.inner, hd).ok_or_else(no_handle)
+        if hd.id == 0 {
+            return Err(Error::no_handle());
+        }
+        Ok(Weak::new(&self.inner, hd))
     }
 
     /// Run `f(heap, obj)` once after a collection finds `obj` unreachable
-    /// (replacing any finalizer set before).  `f` may allocate.  Keep `f`
-    /// from capturing `Obj`s of this heap: they would stay alive, and the
-    /// heap with them.  Never collects.
+    /// (replacing any finalizer set before).  `f` may allocate.  `Obj`s
+    /// and `Weak`s `f` captures stay alive until it runs, or until the
+    /// `Heap` is dropped, which drops every finalizer not run yet.
+    /// Never collects.
     pub fn set_finalizer<F>(&self, obj: &Obj, f: F) -> Result<(), Error>
     where
         F: FnOnce(&mut Heap, Obj) + 'static,
     {
-        self.check_owner(obj.inner());
+        self.check_owner(obj.inner())?;
         let key = self.inner.next_key.get();
         self.inner.next_key.set(key + 1);
         let fk = Box::new(FinalizerKey {
@@ -349,7 +441,7 @@ impl Heap {
 
     /// Remove `obj`'s finalizer, if any.  Never collects.
     pub fn clear_finalizer(&self, obj: &Obj) -> Result<(), Error> {
-        self.check_owner(obj.inner());
+        self.check_owner(obj.inner())?;
         let addr = obj.addr();
         unsafe { sys::movgc_set_finalizer(self.raw(), addr, None, ptr::null_mut()) };
         self.inner.check()?;
@@ -370,12 +462,5 @@ impl Heap {
             drop(closure); // outside the borrow: it may drop Objs
         }
         ident
-    }
-}
-
-fn no_handle() -> Error {
-    Error {
-        kind: ErrorKind::NoMemory,
-        message: "movgc_handle_new failed".into(),
     }
 }

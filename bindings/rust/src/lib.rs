@@ -15,7 +15,7 @@
 //! let mut heap = movgc::Heap::new().unwrap();
 //! let obj = heap.alloc_bytes(1, b"abc").unwrap();
 //! heap.collect().unwrap();                    // obj may move: it is rooted
-//! assert_eq!(heap.get(&obj).bytes(), b"abc"); // borrow, read, release
+//! assert_eq!(heap.get(&obj).unwrap().bytes(), b"abc"); // borrow, read, release
 //! let other = heap.alloc(1, 0, 8).unwrap();   // fine: no borrow is held
 //! # drop(other);
 //! ```
@@ -28,7 +28,7 @@
 //! ```compile_fail,E0502
 //! let mut heap = movgc::Heap::new().unwrap();
 //! let obj = heap.alloc_bytes(1, b"abc").unwrap();
-//! let bytes = heap.get(&obj).bytes();
+//! let bytes = heap.get(&obj).unwrap().bytes();
 //! let other = heap.alloc(1, 0, 8).unwrap();   // may collect: refused
 //! assert_eq!(bytes, b"abc");
 //! # drop(other);
@@ -38,7 +38,7 @@
 //! ```compile_fail,E0502
 //! let mut heap = movgc::Heap::new().unwrap();
 //! let obj = heap.alloc(1, 1, 0).unwrap();
-//! let borrowed = heap.get(&obj);
+//! let borrowed = heap.get(&obj).unwrap();
 //! heap.collect().unwrap();                    // may move it: refused
 //! assert_eq!(borrowed.nrefs(), 1);
 //! ```
@@ -47,7 +47,7 @@
 //! ```compile_fail,E0499
 //! let mut heap = movgc::Heap::new().unwrap();
 //! let obj = heap.alloc(1, 0, 4).unwrap();
-//! let mut w = heap.get_mut(&obj);
+//! let mut w = heap.get_mut(&obj).unwrap();
 //! let bytes = w.bytes_mut();
 //! let other = heap.alloc(1, 0, 4).unwrap();   // refused
 //! bytes[0] = 1;
@@ -59,8 +59,8 @@
 //! let mut heap = movgc::Heap::new().unwrap();
 //! let pair = heap.alloc(1, 1, 0).unwrap();
 //! let child = heap.alloc(1, 0, 8).unwrap();
-//! heap.set(&pair, 0, Some(&child));
-//! let inside = heap.get(&pair).slot(0).unwrap();
+//! heap.set(&pair, 0, Some(&child)).unwrap();
+//! let inside = heap.get(&pair).unwrap().slot(0).unwrap().unwrap();
 //! heap.alloc(1, 0, 8).unwrap();               // refused
 //! assert_eq!(inside.nbytes(), 8);
 //! ```
@@ -71,19 +71,22 @@
 //! let mut heap = movgc::Heap::new().unwrap();
 //! let pair = heap.alloc(1, 1, 0).unwrap();
 //! let child = heap.alloc(1, 0, 8).unwrap();
-//! heap.set(&pair, 0, Some(&child));
-//! let inside = heap.get(&pair).slot(0).unwrap().root();
+//! heap.set(&pair, 0, Some(&child)).unwrap();
+//! let inside = heap.get(&pair).unwrap().slot(0).unwrap().unwrap().root().unwrap();
 //! heap.alloc(1, 0, 8).unwrap();
 //! heap.collect().unwrap();
-//! assert_eq!(heap.get(&inside).nbytes(), 8);
-//! assert!(heap.slot(&pair, 0) == Some(child));
+//! assert_eq!(heap.get(&inside).unwrap().nbytes(), 8);
+//! assert!(heap.slot(&pair, 0).unwrap() == Some(child));
 //! ```
 
+mod call;
 mod error;
 mod heap;
+mod layout;
 mod obj;
 mod sys;
 
+pub use call::{Arg, Ret, Value};
 pub use error::{Error, ErrorKind};
 pub use heap::{Config, Heap, Stats};
-pub use obj::{Obj, ObjMut, ObjRef, Weak};
+pub use obj::{Ephemeron, Obj, ObjMut, ObjRef, Pinned, PinnedMut, Weak};

@@ -13,5 +13,5 @@ fn nomem_is_an_error_and_heap_stays_usable() {
     assert!(!err.message.is_empty());
     let obj = heap.alloc_bytes(0, b"still fine").unwrap();
     heap.collect().unwrap();
-    assert_eq!(heap.get(&obj).bytes(), b"still fine");
+    assert_eq!(heap.get(&obj).unwrap().bytes(), b"still fine");
 }

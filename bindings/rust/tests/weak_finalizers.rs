@@ -29,7 +29,7 @@ fn weak_follows_then_clears() {
     heap.collect().unwrap();
     let again = weak.get().expect("cleared while reachable");
     assert_eq!(again, obj);
-    assert_eq!(heap.get(&again).bytes(), b"weakly held");
+    assert_eq!(heap.get(&again).unwrap().bytes(), b"weakly held");
     drop(again);
     drop(obj);
     heap.collect().unwrap();
@@ -43,7 +43,7 @@ fn finalizer_runs_once_and_may_allocate() {
     let obj = heap.alloc_bytes(1, b"last words").unwrap();
     let log = seen.clone();
     let set = heap.set_finalizer(&obj, move |heap, dying| {
-        let words = heap.get(&dying).bytes().to_vec();
+        let words = heap.get(&dying).unwrap().bytes().to_vec();
         heap.alloc(0, 0, 64).unwrap(); // finalizers may allocate
         log.borrow_mut().push(words);
     });
