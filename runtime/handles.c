@@ -348,13 +348,13 @@ void mg_handles_each_pinned(movgc_heap *h,
             fn(h, entry_obj(h, i), ctx);
 }
 
-/* [handles.shrink]  Entries whose gen is UINT32_MAX stop the scan: such an
- * entry may be retired, and a floor of UINT32_MAX could hand its last id out
+/* [handles.shrink]  Entries whose gen is GEN_MAX stop the scan: such an
+ * entry may be retired, and a floor of GEN_MAX could hand its last id out
  * again. */
 void mg_handles_shrink(movgc_heap *h) {
     struct handles *t = &h->handles;
     uint32_t n = h->pub.nhandles_;
-    while (n > 0 && t->kind[n - 1] == KIND_FREE && t->gen[n - 1] != UINT32_MAX) {
+    while (n > 0 && t->kind[n - 1] == KIND_FREE && t->gen[n - 1] != GEN_MAX) {
         if (t->gen[n - 1] > t->gen_floor)
             t->gen_floor = t->gen[n - 1];
         n--;
