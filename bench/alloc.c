@@ -2,7 +2,7 @@
  * read back, drop (malloc frees at once).  Reports ns per allocation; run
  * it under valgrind (bench/compare --instr) for instructions per object.
  * -p bump=1 runs the same loop over a bare bump pointer, the reference the
- * DESIGN.md target is stated against. */
+ * target in docs/results.md is stated against. */
 #include <stdlib.h>
 #include "bk.h"
 #include "bench.h"
