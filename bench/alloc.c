@@ -2,10 +2,10 @@
  * read back, drop (malloc frees at once).  Reports ns per allocation; run
  * it under valgrind (bench/compare --instr) for instructions per object.
  * -p bump=1 runs the same loop over a bare bump pointer, the reference the
- * DESIGN.md target is stated against.  -p size=40 allocates 40-byte objects
- * (two slots, 16 raw bytes) instead of 24-byte ones (one slot, 8 bytes);
- * each shape is a loop of its own with constant sizes, as a program's
- * allocation sites mostly are. */
+ * target in docs/results.md is stated against.  -p size=40 allocates
+ * 40-byte objects (two slots, 16 raw bytes) instead of 24-byte ones (one
+ * slot, 8 bytes); each shape is a loop of its own with constant sizes, as a
+ * program's allocation sites mostly are. */
 #include <stdio.h>
 #include <stdlib.h>
 #include "bk.h"

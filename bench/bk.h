@@ -2,9 +2,9 @@
  * One workload source is compiled once per backend: BK_MOVGC, BK_BOEHM or
  * BK_MALLOC (glibc, jemalloc or mimalloc, chosen at run time by LD_PRELOAD).
  *
- * Object model, the same for every backend (movgc's, API.md): an 8-byte
- * header, then nrefs reference slots, then nbytes raw bytes.  The object
- * pointer is the address of slot 0.  Slots of a new object are NULL; raw
+ * Object model, the same for every backend (movgc's, docs/object-model.md):
+ * an 8-byte header, then nrefs reference slots, then nbytes raw bytes.  The
+ * object pointer is the address of slot 0.  Slots of a new object are NULL; raw
  * bytes are unspecified (workloads write every byte they later read).
  *
  * The rules a workload follows so that one source is right on every backend:

@@ -1,5 +1,5 @@
 /* movgc.h -- public API of movgc, a precise moving and compacting heap for C.
- * The contract is ../shared/API.md: names and meanings here never change.
+ * The contract is docs/reference.md: names and meanings here never change.
  *
  * The one rule: a raw object pointer is valid only until the next call that
  * may collect.  Every declaration below says "May collect." or "Never

@@ -1,5 +1,6 @@
-/* error.c -- one error scheme (API.md "Errors"): record, call on_error, or
- * print one line naming the cause and abort for the fatal kinds. */
+/* error.c -- one error scheme (docs/reference.md, "Errors"): record, call
+ * on_error, or print one line naming the cause and abort for the fatal
+ * kinds. */
 #include "error.h"
 
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 #!/bin/sh
-# check-example.sh -- run the README's FFI example and compare its output
-# with example.expected, the output the README shows.
+# check-example.sh -- run the FFI example of docs/reference.md and compare
+# its output with example.expected, the output the document shows.
 here=$(cd "$(dirname "$0")" && pwd)
 out=bindings/ffi/example.actual
 if ./bindings/ffi/example >"$out" && cmp -s "$out" "$here/example.expected"; then

@@ -1,6 +1,6 @@
 /* gc.h -- the interpreter's one view of its heap: movgc by default, Boehm GC
  * when compiled with -DSCHEME_BOEHM.  Both give the same object shape: a
- * 16-bit tag, reference slots, then raw bytes (movgc's, see API.md). */
+ * 16-bit tag, reference slots, then raw bytes (docs/object-model.md). */
 #ifndef SCHEME_GC_H
 #define SCHEME_GC_H
 
