@@ -190,12 +190,23 @@ MOVGC_API void *movgc_ephemeron_value(movgc_heap *h, movgc_handle hd);
  * the collector (fn may allocate, but then obj must be rooted first like any
  * pointer).  Setting a finalizer again replaces it; fn NULL removes it.
  * Weak handles and ephemerons to obj are cleared before fn runs.  Objects
- * obj references are kept until fn has run; if one of them has a finalizer
- * too, it runs after obj's, in a later collection (so a cycle of objects
- * with finalizers is never finalized; references to itself do not count).
+ * obj references are kept until fn has run.  Order: if obj reaches another
+ * unreachable object with a finalizer, that one runs after obj's, in a
+ * later collection.  Paths from obj back to itself do not delay obj (P ->
+ * C -> P with no finalizer on C, or P -> P, is finalized at once).  A cycle
+ * through two or more objects with finalizers is never finalized: each
+ * waits for another, so they and all they reach stay allocated;
+ * stats.finalizers_held counts such held-back objects (as of the last full
+ * collection), so a leak of this kind shows.  Break such cycles, or put the
+ * finalizer on an object outside the cycle.
  * Finalizers run in the order the collections found them, at the end of the
- * movgc_alloc, movgc_collect or movgc_pin call whose collection found them;
- * movgc_heap_free runs none.
+ * movgc_alloc, movgc_collect, movgc_pin or movgc_ffi_call call whose
+ * collection found them (also when that call fails); movgc_heap_free runs
+ * none.  A finalizer must return with the shadow stack as deep as it found
+ * it (MOVGC_E_MISUSE otherwise, and the depth is restored).  It may longjmp
+ * out if the target restores the shadow stack to a depth saved before the
+ * call (movgc_roots_restore), as any longjmp across movgc calls must; the
+ * remaining finalizers then run at the next call that runs finalizers.
  * obj must be an object of h (MOVGC_E_MISUSE otherwise).
  * Never collects. */
 MOVGC_API void movgc_set_finalizer(movgc_heap *h, void *obj,
@@ -226,6 +237,13 @@ typedef struct movgc_stats {
     size_t live_bytes;         /* reachable bytes found by the last full one */
     size_t heap_bytes;         /* bytes held from the OS right now */
     uint64_t total_pause_ns, max_pause_ns;
+    /* finalization */
+    uint64_t finalizers_run;   /* finalizer calls so far */
+    size_t finalizers_held;    /* finalizable objects the last full collection
+                                  found unreachable but held back because
+                                  another such object reaches them; a
+                                  number that stays up is a cycle through
+                                  finalizable objects, which never runs */
 } movgc_stats;
 
 /* Fill the first size bytes of *out (pass sizeof *out).  Never collects. */

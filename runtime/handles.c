@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addrmap.h"
 #include "error.h"
 #include "finalize.h"
 #include "heap.h"
@@ -181,22 +182,18 @@ void *movgc_pin(movgc_heap *h, movgc_handle hd) {
         return NULL;
     }
     void *obj = h->pub.handles_[i].obj_;
-    if (!obj)
-        return NULL;
-    if (mg_is_young(h, obj)) {
+    if (obj && mg_is_young(h, obj)) {
         mg_heap_minor(h, true);  /* moves it out of the nursery if it can */
-        obj = h->pub.handles_[i].obj_;
-        if (!obj)
-            return NULL;  /* a weak handle whose object died */
-        if (mg_is_young(h, obj)) {
+        obj = h->pub.handles_[i].obj_;  /* NULL: a weak handle whose object died */
+        if (obj && mg_is_young(h, obj)) {
             mg_error(h, MOVGC_E_NOMEM,
                      "movgc_pin: no old-space room to move the object to");
-            return NULL;
+            obj = NULL;
         }
     }
-    if (t->pins[i]++ == 0)
+    if (obj && t->pins[i]++ == 0)
         t->npinned++;
-    mg_final_run(h);  /* those the collection above found; obj is pinned */
+    mg_final_run(h);  /* those the collection above found, even on failure */
     return obj;
 }
 
@@ -228,30 +225,99 @@ void mg_handles_visit(movgc_heap *h, unsigned which, mg_slot_fn *fn, void *ctx) 
     }
 }
 
-/* Keep values of ephemerons with surviving keys until a fixpoint: a kept
- * value may make another ephemeron's key survive. */
-static void ephemeron_fixpoint(movgc_heap *h, const struct mg_gc_ops *ops) {
-    struct handles *t = &h->handles;
-    bool more = true;
-    while (more) {
-        more = false;
-        for (uint32_t i = 0; i < h->pub.nhandles_; i++) {
-            void *value = t->values[i];
-            if (t->kind[i] != KIND_EPHEMERON || !value || !h->pub.handles_[i].obj_ ||
-                !ops->survivor(h->pub.handles_[i].obj_, ops->ctx) ||
-                ops->survivor(value, ops->ctx))
-                continue;
-            ops->keep(value, ops->ctx);
-            more = true;
-        }
-        if (more)
-            ops->drain(ops->ctx);
+/* ============================================================ ephemerons */
+
+/* Keeping ephemeron values.  Sweeping the table until nothing changes is
+ * quadratic in the length of a chain (one key per sweep when the handles
+ * are in reverse order).  Instead each ephemeron whose key nothing reached
+ * waits in a list on its key, and a walk over the objects nothing else
+ * reached, starting from the values to keep, meets each such object once:
+ * meeting a waiting key releases its list's values into the walk.
+ * [eph.walk] objects the walk meets are exactly the unreached objects that
+ *   the values it keeps reach, so keeping those values and draining makes
+ *   them survive.  Linear in the ephemerons plus what their values reach. */
+struct ephwalk {
+    movgc_heap *h;
+    const struct mg_gc_ops *ops;
+    struct addrmap waiting;  /* key -> 1 + first ephemeron waiting; 0: met */
+    uint32_t *next;          /* per entry: 1 + next ephemeron on its key */
+    struct addrmap seen;     /* objects the walk met */
+    struct objstack todo;    /* objects to meet */
+    struct objstack keep;    /* values to keep */
+};
+
+static bool reached(const struct ephwalk *w, void *obj) {
+    return w->ops->survivor(obj, w->ops->ctx) != NULL;
+}
+
+/* Ephemeron i's key is reached or was met: keep its value. */
+static void release(struct ephwalk *w, uint32_t i) {
+    void *value = w->h->handles.values[i];
+    if (value && !reached(w, value)) {
+        mg_objstack_push(w->h, &w->keep, value);
+        mg_objstack_push(w->h, &w->todo, value);
     }
+}
+
+static void wait_on_key(struct ephwalk *w, uint32_t i, void *key) {
+    if (!w->next) {
+        w->next = calloc(w->h->pub.nhandles_, sizeof *w->next);
+        if (!w->next) {
+            mg_error(w->h, MOVGC_E_CORRUPT, "collector: out of memory for a work table");
+            abort();
+        }
+    }
+    uint32_t *head = mg_addrmap_find(&w->waiting, key);
+    w->next[i] = head ? *head : 0;
+    mg_addrmap_put(w->h, &w->waiting, key, i + 1);
+}
+
+static void meet(struct ephwalk *w, void *obj) {
+    if (mg_addrmap_find(&w->seen, obj))
+        return;
+    mg_addrmap_put(w->h, &w->seen, obj, 1);
+    uint32_t *head = mg_addrmap_find(&w->waiting, obj);
+    if (head) {
+        for (uint32_t e = *head; e; e = w->next[e - 1])
+            release(w, e - 1);  /* touches no map: head stays valid */
+        *head = 0;
+    }
+    size_t n = movgc_nrefs(obj);
+    void **slots = mg_slots(obj);
+    for (size_t i = 0; i < n; i++)
+        if (slots[i] && !reached(w, slots[i]))
+            mg_objstack_push(w->h, &w->todo, slots[i]);
+}
+
+static void ephemeron_closure(movgc_heap *h, const struct mg_gc_ops *ops) {
+    struct handles *t = &h->handles;
+    struct ephwalk w = {.h = h, .ops = ops};
+    for (uint32_t i = 0; i < h->pub.nhandles_; i++) {
+        void *key = h->pub.handles_[i].obj_;
+        if (t->kind[i] != KIND_EPHEMERON || !key || !t->values[i])
+            continue;
+        if (reached(&w, key))
+            release(&w, i);
+        else
+            wait_on_key(&w, i, key);
+    }
+    if (w.waiting.n > 0)  /* else no value can release a key: skip the walk */
+        while (w.todo.n > 0)
+            meet(&w, w.todo.v[--w.todo.n]);
+    for (size_t i = 0; i < w.keep.n; i++)
+        ops->keep(w.keep.v[i], ops->ctx);
+    if (w.keep.n > 0)
+        ops->drain(ops->ctx);
+    mg_addrmap_free(&w.waiting);
+    mg_addrmap_free(&w.seen);
+    mg_objstack_free(&w.todo);
+    mg_objstack_free(&w.keep);
+    free(w.next);
 }
 
 void mg_handles_weak(movgc_heap *h, const struct mg_gc_ops *ops) {
     struct handles *t = &h->handles;
-    ephemeron_fixpoint(h, ops);
+    ephemeron_closure(h, ops);
     for (uint32_t i = 0; i < h->pub.nhandles_; i++) {
         uint8_t kind = t->kind[i];
         if (kind != KIND_WEAK && kind != KIND_EPHEMERON)
