@@ -61,7 +61,7 @@ movgc_heap *movgc_heap_new(const movgc_config *cfg) {
     size_t limit = h->cfg.heap_limit;
     size_t semi = semi_for(&h->cfg);
     size_t first = s.nursery_default && semi > ADAPTIVE_START ? ADAPTIVE_START : semi;
-    if (!mg_roots_init(h) ||
+    if (!mg_roots_init(h, h->cfg.flags & MOVGC_VERIFY) ||
         !mg_nursery_init(h, semi, first, s.nursery_default, s.promote_age) ||
         !mg_old_init(h, limit ? limit : DEFAULT_RESERVE, limit ? limit : MIN_RESERVE)) {
         mg_error(h, MOVGC_E_NOMEM, "the OS refused the heap's initial memory");
@@ -81,6 +81,7 @@ movgc_heap *movgc_heap_new(const movgc_config *cfg) {
 void movgc_heap_free(movgc_heap *h) {
     if (!h)
         return;
+    mg_roots_check_empty(h);
     mg_los_free(h);
     mg_old_free(h);
     mg_nursery_free(h);

@@ -29,6 +29,7 @@ struct movgc_heap {
     struct oldspace old;
     struct los los;
     struct globals globals;
+    struct rootcheck rootcheck;  /* MOVGC_VERIFY's shadow-stack checks */
     struct handles handles;
     struct remset remset;
     struct finalizers finals;
