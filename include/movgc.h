@@ -46,8 +46,25 @@ typedef struct movgc_config {
 MOVGC_API movgc_heap *movgc_heap_new(const movgc_config *cfg);
 
 /* Free the heap and everything in it.  Runs no finalizers.  Every object
- * pointer and handle of h is dead afterwards.  Never collects. */
+ * pointer and handle of h is dead afterwards.  Under MOVGC_VERIFY, roots
+ * still on the shadow stack are MOVGC_E_MISUSE (a function returned
+ * without popping them).  Never collects. */
 MOVGC_API void movgc_heap_free(movgc_heap *h);
+
+/* Threads.  A heap belongs to one thread at a time: the one that created
+ * it, until another calls movgc_heap_adopt.  A call from any other thread
+ * is MOVGC_E_MISUSE, checked by every function that is not an inline fast
+ * path (allocation's slow path, collections, roots registration, handles,
+ * pins, finalizers, movgc_heap_free) and, under MOVGC_VERIFY, also by
+ * movgc_set and movgc_push_root.  (Without MOVGC_VERIFY an inline bump
+ * allocation, movgc_get/movgc_set or push/pop from a foreign thread is not
+ * caught.)  When on_error returns, the call does nothing, or proceeds
+ * where it cannot fail (pushes, pops, stores).
+ * movgc_heap_adopt makes the calling thread h's owner.  Hand a heap over
+ * by calling it in the new thread once the old one is done with h, with
+ * the hand-over ordered by the program's own synchronization (a mutex, a
+ * queue, pthread_join); pointers and handles stay valid.  Never collects. */
+MOVGC_API void movgc_heap_adopt(movgc_heap *h);
 
 /* ================================================================== objects */
 
@@ -82,7 +99,9 @@ static inline void *movgc_data(void *obj);
 /* ==================================================================== roots */
 
 /* Push slot (the address of a C local holding NULL or an object) on the
- * shadow stack.  The collector updates *slot when the object moves.
+ * shadow stack.  The collector updates *slot when the object moves.  Under
+ * MOVGC_VERIFY, pushing a slot that is still on the shadow stack is
+ * MOVGC_E_MISUSE: the sign of a function that returned without popping.
  * Never collects. */
 static inline void movgc_push_root(movgc_heap *h, void **slot);
 

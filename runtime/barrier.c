@@ -58,6 +58,7 @@ int mg_is_heap_object(movgc_heap *h, const void *p) {
 /* Reached from movgc_set: always under MOVGC_VERIFY (checked_), otherwise
  * only when an old object not yet remembered got a nursery reference. */
 void movgc_barrier_(movgc_heap *h, void *obj, size_t i, void *val) {
+    mg_owner_ok(h, "movgc_set");  /* the store cannot fail: report only */
     if (h->pub.checked_) {
         if (!mg_is_heap_object(h, obj)) {
             mg_error(h, MOVGC_E_MISUSE, "movgc_set: %p is not an object of this heap",

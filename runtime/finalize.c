@@ -52,6 +52,8 @@ static struct final *find(struct final_list *l, void *obj) {
 }
 
 void movgc_set_finalizer(movgc_heap *h, void *obj, mg_final_fn *fn, void *ud) {
+    if (!mg_owner_ok(h, "movgc_set_finalizer"))
+        return;
     if (!obj || !mg_is_heap_object(h, obj)) {
         mg_error(h, MOVGC_E_MISUSE,
                  "movgc_set_finalizer: %p is not an object of this heap", obj);

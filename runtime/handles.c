@@ -81,6 +81,8 @@ static uint32_t take_entry(movgc_heap *h) {
 }
 
 static movgc_handle make(movgc_heap *h, void *obj, void *value, uint8_t kind) {
+    if (!mg_owner_ok(h, "movgc_handle_new"))
+        return (movgc_handle){0};
     uint32_t i = take_entry(h);
     if (i == UINT32_MAX) {
         mg_error(h, MOVGC_E_NOMEM, "handle table cannot grow");
@@ -112,6 +114,8 @@ movgc_handle movgc_ephemeron_new(movgc_heap *h, void *key, void *value) {
 /* The entry index of a live id, or UINT32_MAX after reporting it stale.
  * Reads only inside the table whatever the id: [handles.id]. */
 static uint32_t lookup(movgc_heap *h, movgc_handle hd, const char *op) {
+    if (!mg_owner_ok(h, op))
+        return UINT32_MAX;
     uint32_t index = (uint32_t)hd.id;
     if (index - 1u < h->pub.nhandles_ && h->pub.handles_[index - 1u].id_ == hd.id)
         return index - 1u;
@@ -125,6 +129,8 @@ static uint32_t lookup(movgc_heap *h, movgc_handle hd, const char *op) {
 
 void *movgc_handle_get_(movgc_heap *h, movgc_handle hd) {
     /* The inline path found no match: only the null handle is quiet. */
+    if (!mg_owner_ok(h, "movgc_handle_get"))
+        return NULL;
     if (hd.id != 0)
         lookup(h, hd, "movgc_handle_get");
     return NULL;

@@ -57,6 +57,7 @@ movgc_heap *movgc_heap_new(const movgc_config *cfg) {
         return NULL;
     }
     h->cfg = s.cfg;
+    mg_owner_init(h);
     mg_los_init(&h->los);
     size_t limit = h->cfg.heap_limit;
     size_t semi = semi_for(&h->cfg);
@@ -79,7 +80,7 @@ movgc_heap *movgc_heap_new(const movgc_config *cfg) {
 }
 
 void movgc_heap_free(movgc_heap *h) {
-    if (!h)
+    if (!h || !mg_owner_ok(h, "movgc_heap_free"))
         return;
     mg_roots_check_empty(h);
     mg_los_free(h);
@@ -100,6 +101,7 @@ size_t mg_heap_old_bytes(const movgc_heap *h) {
 }
 
 static void begin(movgc_heap *h, const char *kind) {
+    mg_owner_ok(h, kind);  /* the entry points checked already: report only */
     h->collecting = true;
     if (h->cfg.flags & MOVGC_VERIFY) {
         char when[32];
@@ -204,6 +206,8 @@ static void collect_for_allocation(movgc_heap *h) {
 }
 
 void movgc_collect(movgc_heap *h, int kind) {
+    if (!mg_owner_ok(h, "movgc_collect"))
+        return;
     if (kind != MOVGC_MINOR && kind != MOVGC_FULL) {
         mg_error(h, MOVGC_E_MISUSE, "movgc_collect: kind %d is not MOVGC_MINOR or MOVGC_FULL",
                  kind);
@@ -274,6 +278,8 @@ void *movgc_alloc_(movgc_heap *h, unsigned tag, size_t nrefs, size_t nbytes) {
         mg_error(h, MOVGC_E_MISUSE, "movgc_alloc: tag %u is above 65535", tag);
         return NULL;
     }
+    if (!mg_owner_ok(h, "movgc_alloc"))
+        return NULL;
     if (h->collecting) {
         mg_error(h, MOVGC_E_MISUSE, "movgc_alloc called during a collection");
         return NULL;

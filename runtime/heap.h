@@ -20,6 +20,7 @@
 #include "nursery.h"
 #include "object.h"
 #include "oldspace.h"
+#include "owner.h"
 #include "roots.h"
 
 struct movgc_heap {
@@ -40,7 +41,17 @@ struct movgc_heap {
     unsigned stress_tick;        /* allocations since the last stress full GC */
     int last_error;
     bool collecting;             /* inside a collection */
+    _Atomic uintptr_t owner;     /* [owner.one] */
 };
+
+/* Is the calling thread h's owner?  Reports MOVGC_E_MISUSE naming op and
+ * returns false (when on_error returns) if not. [owner.one] */
+static inline bool mg_owner_ok(movgc_heap *h, const char *op) {
+    if (__builtin_expect(atomic_load_explicit(&h->owner, memory_order_relaxed) ==
+                         mg_owner_self(), 1))
+        return true;
+    return mg_owner_fail(h, op);
+}
 
 /* May the heap take bytes more from the OS under the limit? */
 static inline bool mg_heap_may_take(const movgc_heap *h, size_t bytes) {

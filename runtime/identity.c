@@ -71,6 +71,8 @@ void mg_identity_free(movgc_heap *h) {
 }
 
 uint64_t movgc_identity_hash(movgc_heap *h, void *obj) {
+    if (!mg_owner_ok(h, "movgc_identity_hash"))
+        return 0;
     if (!obj || !mg_is_heap_object(h, obj)) {
         mg_error(h, MOVGC_E_MISUSE,
                  "movgc_identity_hash: %p is not an object of this heap", obj);
