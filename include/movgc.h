@@ -26,20 +26,44 @@ extern "C" {
 typedef struct movgc_heap movgc_heap;
 
 enum { MOVGC_STRESS = 1u, MOVGC_VERIFY = 2u, MOVGC_VERBOSE = 4u };
+/* MOVGC_PROTECT (implied by MOVGC_VERIFY): memory a collection evacuated is
+ * inaccessible until reused, and a raw pointer kept across a collection
+ * that touches it stops the program with a message naming the collection
+ * (a SIGSEGV handler on an alternate stack; other faults pass through).
+ * Costs two mprotect calls per collection and gives the old space's free
+ * tail back after every full collection. */
+enum { MOVGC_PROTECT = 8u };
 
 typedef struct movgc_config {
     size_t nursery_bytes;  /* size of ONE nursery semispace; 0 = default (4 MiB) */
-    size_t heap_limit;     /* hard cap on bytes taken from the OS, nursery
-                              included; a small cap shrinks the nursery; 0 = none */
+    size_t heap_limit;     /* hard cap on heap_bytes; a small cap shrinks
+                              the nursery; 0 = none.  See "the heap limit" */
     double growth;         /* old-space target = live * growth; 0 = default (1.25) */
-    unsigned flags;        /* MOVGC_STRESS | MOVGC_VERIFY | MOVGC_VERBOSE */
+    unsigned flags;        /* MOVGC_STRESS | MOVGC_VERIFY | MOVGC_VERBOSE |
+                              MOVGC_PROTECT */
     void (*on_error)(movgc_heap *h, int code, const char *msg, void *ud);
     void *ud;              /* passed to on_error */
 } movgc_config;
 
+/* The heap limit.  heap_bytes (movgc_stats) counts object memory (both
+ * nursery semispaces, the committed old space, large-object mappings) and
+ * the collector's long-lived tables: the handle table, the shadow stack,
+ * the global root set, finalizer lists, identity-hash tables and the
+ * remembered set.  Allocation, movgc_handle_new (and the other handle
+ * constructors) and movgc_root_add report MOVGC_E_NOMEM rather than pass
+ * heap_limit.  The tables whose growth cannot fail (the shadow stack,
+ * finalizer and identity tables, the remembered set) are counted, and
+ * everything else leaves as much again free under the limit, so each can
+ * double once without passing it; only a second doubling while the heap
+ * is full can pass it (by that table's growth).  Not counted: a
+ * collection's transient work
+ * tables (a full collection's mark bitmaps and stack, about 1/32 of the
+ * old space, and work lists), the large-object index, MOVGC_VERIFY's
+ * own tables, and the heap structure itself (a few KiB). */
+
 /* Create a heap.  cfg NULL means all defaults.  The environment variables
  * MOVGC_NURSERY, MOVGC_HEAP_LIMIT (K/M/G suffixes), MOVGC_GROWTH, MOVGC_STRESS,
- * MOVGC_VERIFY and MOVGC_VERBOSE (0 or 1) override the defaults; a malformed
+ * MOVGC_VERIFY, MOVGC_VERBOSE and MOVGC_PROTECT (0 or 1) override the defaults; a malformed
  * value is a MOVGC_E_CONFIG error naming the variable.  Returns NULL only when
  * the OS refuses the initial memory (after reporting MOVGC_E_NOMEM through
  * cfg->on_error if given).  Never collects. */

@@ -8,11 +8,15 @@
 
 #include "error.h"
 
+/* A full 64-bit mix (splitmix64's finalizer): object addresses differ in
+ * their middle bits, which a single multiply leaves out of the low ones. */
 static size_t hash(const void *key, size_t mask) {
     uint64_t x = (uint64_t)(uintptr_t)key;
-    x ^= x >> 29;
+    x ^= x >> 30;
     x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 32;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
     return (size_t)x & mask;
 }
 

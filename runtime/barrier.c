@@ -19,6 +19,7 @@
 
 #include "error.h"
 #include "heap.h"
+#include "tables.h"
 
 void mg_remset_add(movgc_heap *h, void *obj) {
     struct remset *r = &h->remset;
@@ -30,6 +31,7 @@ void mg_remset_add(movgc_heap *h, void *obj) {
             mg_error(h, MOVGC_E_CORRUPT, "remembered set cannot grow");
             abort();
         }
+        mg_tables_soft(h, r->cap * sizeof *objs, cap * sizeof *objs);
         r->objs = objs;
         r->cap = cap;
     }

@@ -23,16 +23,18 @@
 #include "addrmap.h"
 #include "error.h"
 #include "heap.h"
+#include "tables.h"
 
 static void push(movgc_heap *h, struct final_list *l, struct final f) {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 64;
-        struct final *v = realloc(l->v, cap * sizeof *v);
-        if (!v) {
+        void *v = l->v;
+        if (!mg_tables_resize(h, &v, l->cap * sizeof *l->v, cap * sizeof *l->v,
+                              false)) {
             mg_error(h, MOVGC_E_CORRUPT, "finalizer table cannot grow");
             abort();
         }
-        l->v = v;
+        l->v = v;  /* counted in held by mg_tables_resize */
         l->cap = cap;
     }
     l->v[l->n++] = f;

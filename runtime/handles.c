@@ -16,6 +16,7 @@
 #include "error.h"
 #include "finalize.h"
 #include "heap.h"
+#include "tables.h"
 
 enum { KIND_FREE, KIND_STRONG, KIND_WEAK, KIND_EPHEMERON };
 
@@ -31,14 +32,17 @@ void mg_handles_free(movgc_heap *h) {
     free(t->next_free);
 }
 
-/* Resize the array at *arr to cap elements of size bytes; on failure it
- * stays as it was (merely larger than the table's cap, if it grew). */
-static bool resize(void **arr, uint32_t cap, size_t size) {
-    void *p = realloc(*arr, (size_t)cap * size);
-    if (p)
-        *arr = p;
-    return p != NULL;
+/* Resize the array at *arr from the table's cap to cap elements of size
+ * bytes, counted in held; on failure it stays as it was (merely larger
+ * than the table's cap, if it grew). */
+static bool resize(movgc_heap *h, void **arr, uint32_t cap, size_t size) {
+    return mg_tables_resize(h, arr, (size_t)h->handles.cap * size,
+                            (size_t)cap * size, true);
 }
+
+/* Bytes per entry over all the parallel arrays. */
+#define ENTRY_BYTES                                                         \
+    (sizeof(struct movgc_hentry_) + sizeof(uint32_t) * 3 + sizeof(void *) + 1)
 
 static bool grow(movgc_heap *h) {
     struct handles *t = &h->handles;
@@ -46,14 +50,16 @@ static bool grow(movgc_heap *h) {
         return false;
     uint32_t cap = t->cap ? (t->cap > UINT32_MAX / 2 ? UINT32_MAX - 1 : t->cap * 2)
                           : 64;
+    if (!mg_heap_may_take(h, (size_t)(cap - t->cap) * ENTRY_BYTES))
+        return false;  /* the heap limit counts this table too */
     void *e = h->pub.handles_, *gen = t->gen, *pins = t->pins, *values = t->values,
          *kind = t->kind, *next = t->next_free;
-    bool ok = resize(&e, cap, sizeof *h->pub.handles_);
-    ok &= resize(&gen, cap, sizeof *t->gen);
-    ok &= resize(&pins, cap, sizeof *t->pins);
-    ok &= resize(&values, cap, sizeof *t->values);
-    ok &= resize(&kind, cap, sizeof *t->kind);
-    ok &= resize(&next, cap, sizeof *t->next_free);
+    bool ok = resize(h, &e, cap, sizeof *h->pub.handles_);
+    ok &= resize(h, &gen, cap, sizeof *t->gen);
+    ok &= resize(h, &pins, cap, sizeof *t->pins);
+    ok &= resize(h, &values, cap, sizeof *t->values);
+    ok &= resize(h, &kind, cap, sizeof *t->kind);
+    ok &= resize(h, &next, cap, sizeof *t->next_free);
     h->pub.handles_ = e;
     t->gen = gen;
     t->pins = pins;
@@ -85,7 +91,8 @@ static movgc_handle make(movgc_heap *h, void *obj, void *value, uint8_t kind) {
         return (movgc_handle){0};
     uint32_t i = take_entry(h);
     if (i == UINT32_MAX) {
-        mg_error(h, MOVGC_E_NOMEM, "handle table cannot grow");
+        mg_error(h, MOVGC_E_NOMEM,
+                 "handle table cannot grow (heap limit or malloc refused)");
         return (movgc_handle){0};
     }
     struct handles *t = &h->handles;

@@ -76,6 +76,7 @@ movgc_heap *movgc_heap_new(const movgc_config *cfg) {
         movgc_checked_ = 1;
     }
     mg_nursery_refill(h, 0);
+    mg_protect_init(h);
     return h;
 }
 
@@ -83,6 +84,7 @@ void movgc_heap_free(movgc_heap *h) {
     if (!h || !mg_owner_ok(h, "movgc_heap_free"))
         return;
     mg_roots_check_empty(h);
+    mg_protect_free(h);
     mg_los_free(h);
     mg_old_free(h);
     mg_nursery_free(h);
@@ -102,6 +104,7 @@ size_t mg_heap_old_bytes(const movgc_heap *h) {
 
 static void begin(movgc_heap *h, const char *kind) {
     mg_owner_ok(h, kind);  /* the entry points checked already: report only */
+    mg_protect_begin(h, kind);
     h->collecting = true;
     if (h->cfg.flags & MOVGC_VERIFY) {
         char when[32];
@@ -118,6 +121,7 @@ static void end(movgc_heap *h, const char *kind, uint64_t t0, size_t before,
     h->stats.total_pause_ns += pause;
     if (pause > h->stats.max_pause_ns)
         h->stats.max_pause_ns = pause;
+    mg_protect_end(h);
     h->stats.heap_bytes = h->held;
     if (h->cfg.flags & MOVGC_VERIFY) {
         char when[32];

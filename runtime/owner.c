@@ -25,4 +25,5 @@ bool mg_owner_fail(movgc_heap *h, const char *op) {
 
 void movgc_heap_adopt(movgc_heap *h) {
     atomic_store_explicit(&h->owner, mg_owner_self(), memory_order_release);
+    mg_protect_thread(h);
 }

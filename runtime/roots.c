@@ -15,6 +15,7 @@
 
 #include "error.h"
 #include "heap.h"
+#include "tables.h"
 
 #define STACK_INITIAL 256
 #define TOMB ((void **)(uintptr_t)1)
@@ -23,6 +24,7 @@ bool mg_roots_init(movgc_heap *h, bool checked) {
     h->pub.roots_ = malloc(STACK_INITIAL * sizeof *h->pub.roots_);
     if (!h->pub.roots_)
         return false;
+    mg_tables_soft(h, 0, STACK_INITIAL * sizeof *h->pub.roots_);
     if (checked) {
         h->rootcheck.on = true;
         h->rootcheck.cap = STACK_INITIAL;
@@ -73,8 +75,10 @@ void movgc_push_root_(movgc_heap *h, void **slot) {
     size_t *capp = h->rootcheck.on ? &h->rootcheck.cap : &p->roots_cap_;
     if (p->roots_top_ == *capp) {
         size_t cap = *capp * 2;
-        void ***grown = realloc(p->roots_, cap * sizeof *grown);
-        if (!grown || cap > UINT32_MAX) {
+        void *grown = p->roots_;
+        if (cap > UINT32_MAX ||
+            !mg_tables_resize(h, &grown, *capp * sizeof *p->roots_,
+                              cap * sizeof *p->roots_, false)) {
             /* No way to report through a void call that the caller can
              * check before using the slot: stop loudly. */
             mg_error(h, MOVGC_E_MISUSE, "shadow stack cannot grow past %zu slots",
@@ -131,14 +135,17 @@ static void ***find(struct globals *g, void **slot, bool for_insert) {
     }
 }
 
-static bool rehash(struct globals *g, size_t cap) {
+static bool rehash(movgc_heap *h, struct globals *g, size_t cap) {
     void ***old = g->table;
     size_t oldcap = g->cap;
+    if (cap > oldcap && !mg_heap_may_take(h, (cap - oldcap) * sizeof *g->table))
+        return false;  /* the heap limit counts this table too */
     g->table = calloc(cap, sizeof *g->table);
     if (!g->table) {
         g->table = old;
         return false;
     }
+    h->held += (cap - oldcap) * sizeof *g->table;  /* [heap.held] */
     g->cap = cap;
     g->used = g->count;
     for (size_t i = 0; i < oldcap; i++)
@@ -158,7 +165,7 @@ int movgc_root_add(movgc_heap *h, void **slot) {
     }
     /* Keep the load (tombstones included) under 1/2. */
     if ((g->used + 1) * 2 > g->cap &&
-        !rehash(g, g->cap == 0 ? 16
+        !rehash(h, g, g->cap == 0 ? 16
                    : (g->count + 1) * 4 > g->cap ? g->cap * 2 : g->cap)) {
         mg_error(h, MOVGC_E_NOMEM, "global root table cannot grow");
         return MOVGC_E_NOMEM;
