@@ -32,28 +32,69 @@ extern "C" {
 typedef struct movgc_heap movgc_heap;
 
 enum { MOVGC_STRESS = 1u, MOVGC_VERIFY = 2u, MOVGC_VERBOSE = 4u };
+/* MOVGC_PROTECT (implied by MOVGC_VERIFY): memory a collection evacuated is
+ * inaccessible until reused, and a raw pointer kept across a collection
+ * that touches it stops the program with a message naming the collection
+ * (a SIGSEGV handler on an alternate stack; other faults pass through).
+ * Costs two mprotect calls per collection and gives the old space's free
+ * tail back after every full collection. */
+enum { MOVGC_PROTECT = 8u };
 
 typedef struct movgc_config {
     size_t nursery_bytes;  /* size of ONE nursery semispace; 0 = default (4 MiB) */
-    size_t heap_limit;     /* hard cap on bytes taken from the OS, nursery
-                              included; a small cap shrinks the nursery; 0 = none */
+    size_t heap_limit;     /* hard cap on heap_bytes; a small cap shrinks
+                              the nursery; 0 = none.  See "the heap limit" */
     double growth;         /* old-space target = live * growth; 0 = default (1.25) */
-    unsigned flags;        /* MOVGC_STRESS | MOVGC_VERIFY | MOVGC_VERBOSE */
+    unsigned flags;        /* MOVGC_STRESS | MOVGC_VERIFY | MOVGC_VERBOSE |
+                              MOVGC_PROTECT */
     void (*on_error)(movgc_heap *h, int code, const char *msg, void *ud);
     void *ud;              /* passed to on_error */
 } movgc_config;
 
+/* The heap limit.  heap_bytes (movgc_stats) counts object memory (both
+ * nursery semispaces, the committed old space, large-object mappings) and
+ * the collector's long-lived tables: the handle table, the shadow stack,
+ * the global root set, finalizer lists, identity-hash tables and the
+ * remembered set.  Allocation, movgc_handle_new (and the other handle
+ * constructors) and movgc_root_add report MOVGC_E_NOMEM rather than pass
+ * heap_limit.  The tables whose growth cannot fail (the shadow stack,
+ * finalizer and identity tables, the remembered set) are counted, and
+ * everything else leaves as much again free under the limit, so each can
+ * double once without passing it; only a second doubling while the heap
+ * is full can pass it (by that table's growth).  Not counted: a
+ * collection's transient work
+ * tables (a full collection's mark bitmaps and stack, about 1/32 of the
+ * old space, and work lists), the large-object index, MOVGC_VERIFY's
+ * own tables, and the heap structure itself (a few KiB). */
+
 /* Create a heap.  cfg NULL means all defaults.  The environment variables
  * MOVGC_NURSERY, MOVGC_HEAP_LIMIT (K/M/G suffixes), MOVGC_GROWTH, MOVGC_STRESS,
- * MOVGC_VERIFY and MOVGC_VERBOSE (0 or 1) override the defaults; a malformed
+ * MOVGC_VERIFY, MOVGC_VERBOSE and MOVGC_PROTECT (0 or 1) override the defaults; a malformed
  * value is a MOVGC_E_CONFIG error naming the variable.  Returns NULL only when
  * the OS refuses the initial memory (after reporting MOVGC_E_NOMEM through
  * cfg->on_error if given).  Never collects. */
 MOVGC_API movgc_heap *movgc_heap_new(const movgc_config *cfg);
 
 /* Free the heap and everything in it.  Runs no finalizers.  Every object
- * pointer and handle of h is dead afterwards.  Never collects. */
+ * pointer and handle of h is dead afterwards.  Under MOVGC_VERIFY, roots
+ * still on the shadow stack are MOVGC_E_MISUSE (a function returned
+ * without popping them).  Never collects. */
 MOVGC_API void movgc_heap_free(movgc_heap *h);
+
+/* Threads.  A heap belongs to one thread at a time: the one that created
+ * it, until another calls movgc_heap_adopt.  A call from any other thread
+ * is MOVGC_E_MISUSE, checked by every function that is not an inline fast
+ * path (allocation's slow path, collections, roots registration, handles,
+ * pins, finalizers, movgc_heap_free) and, under MOVGC_VERIFY, also by
+ * movgc_set and movgc_push_root.  (Without MOVGC_VERIFY an inline bump
+ * allocation, movgc_get/movgc_set or push/pop from a foreign thread is not
+ * caught.)  When on_error returns, the call does nothing, or proceeds
+ * where it cannot fail (pushes, pops, stores).
+ * movgc_heap_adopt makes the calling thread h's owner.  Hand a heap over
+ * by calling it in the new thread once the old one is done with h, with
+ * the hand-over ordered by the program's own synchronization (a mutex, a
+ * queue, pthread_join); pointers and handles stay valid.  Never collects. */
+MOVGC_API void movgc_heap_adopt(movgc_heap *h);
 
 /* ================================================================== objects */
 
@@ -92,7 +133,9 @@ static inline void *movgc_data(void *obj);
 /* ==================================================================== roots */
 
 /* Push slot (the address of a C local holding NULL or an object) on the
- * shadow stack.  The collector updates *slot when the object moves.
+ * shadow stack.  The collector updates *slot when the object moves.  Under
+ * MOVGC_VERIFY, pushing a slot that is still on the shadow stack is
+ * MOVGC_E_MISUSE: the sign of a function that returned without popping.
  * Never collects. */
 static inline void movgc_push_root(movgc_heap *h, void **slot);
 
@@ -200,12 +243,23 @@ MOVGC_API void *movgc_ephemeron_value(movgc_heap *h, movgc_handle hd);
  * the collector (fn may allocate, but then obj must be rooted first like any
  * pointer).  Setting a finalizer again replaces it; fn NULL removes it.
  * Weak handles and ephemerons to obj are cleared before fn runs.  Objects
- * obj references are kept until fn has run; if one of them has a finalizer
- * too, it runs after obj's, in a later collection (so a cycle of objects
- * with finalizers is never finalized; references to itself do not count).
+ * obj references are kept until fn has run.  Order: if obj reaches another
+ * unreachable object with a finalizer, that one runs after obj's, in a
+ * later collection.  Paths from obj back to itself do not delay obj (P ->
+ * C -> P with no finalizer on C, or P -> P, is finalized at once).  A cycle
+ * through two or more objects with finalizers is never finalized: each
+ * waits for another, so they and all they reach stay allocated;
+ * stats.finalizers_held counts such held-back objects (as of the last full
+ * collection), so a leak of this kind shows.  Break such cycles, or put the
+ * finalizer on an object outside the cycle.
  * Finalizers run in the order the collections found them, at the end of the
- * movgc_alloc, movgc_collect or movgc_pin call whose collection found them;
- * movgc_heap_free runs none.
+ * movgc_alloc, movgc_collect, movgc_pin or movgc_ffi_call call whose
+ * collection found them (also when that call fails); movgc_heap_free runs
+ * none.  A finalizer must return with the shadow stack as deep as it found
+ * it (MOVGC_E_MISUSE otherwise, and the depth is restored).  It may longjmp
+ * out if the target restores the shadow stack to a depth saved before the
+ * call (movgc_roots_restore), as any longjmp across movgc calls must; the
+ * remaining finalizers then run at the next call that runs finalizers.
  * obj must be an object of h (MOVGC_E_MISUSE otherwise).
  * Never collects. */
 MOVGC_API void movgc_set_finalizer(movgc_heap *h, void *obj,
@@ -236,6 +290,13 @@ typedef struct movgc_stats {
     size_t live_bytes;         /* reachable bytes found by the last full one */
     size_t heap_bytes;         /* bytes held from the OS right now */
     uint64_t total_pause_ns, max_pause_ns;
+    /* finalization */
+    uint64_t finalizers_run;   /* finalizer calls so far */
+    size_t finalizers_held;    /* finalizable objects the last full collection
+                                  found unreachable but held back because
+                                  another such object reaches them; a
+                                  number that stays up is a cycle through
+                                  finalizable objects, which never runs */
 } movgc_stats;
 
 /* Fill the first size bytes of *out (pass sizeof *out).  Never collects. */

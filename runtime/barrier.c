@@ -19,6 +19,7 @@
 
 #include "error.h"
 #include "heap.h"
+#include "tables.h"
 
 void mg_remset_add(movgc_heap *h, void *obj) {
     struct remset *r = &h->remset;
@@ -30,6 +31,7 @@ void mg_remset_add(movgc_heap *h, void *obj) {
             mg_error(h, MOVGC_E_CORRUPT, "remembered set cannot grow");
             abort();
         }
+        mg_tables_soft(h, r->cap * sizeof *objs, cap * sizeof *objs);
         r->objs = objs;
         r->cap = cap;
     }
@@ -58,6 +60,7 @@ int mg_is_heap_object(movgc_heap *h, const void *p) {
 /* Reached from movgc_set: always under MOVGC_VERIFY (checked_), otherwise
  * only when an old object not yet remembered got a nursery reference. */
 void movgc_barrier_(movgc_heap *h, void *obj, size_t i, void *val) {
+    mg_owner_ok(h, "movgc_set");  /* the store cannot fail: report only */
     if (h->pub.checked_) {
         if (!mg_is_heap_object(h, obj)) {
             mg_error(h, MOVGC_E_MISUSE, "movgc_set: %p is not an object of this heap",

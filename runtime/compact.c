@@ -133,6 +133,14 @@ static inline void mark(struct full *f, void *obj) {
         *word |= bit;
     } else if (mg_in_nursery(f->h, obj)) {
         size_t n = (size_t)((char *)obj - f->h->nursery.from) >> 3;
+        if ((uintptr_t)obj - MG_WORD - (uintptr_t)f->h->nursery.from >=
+            (uintptr_t)(f->h->pub.alloc_ptr_ - f->h->nursery.from)) {
+            /* the empty semispace, or past the allocated part: no object */
+            mg_error(f->h, MOVGC_E_CORRUPT,
+                     "full GC: reference %p points into the nursery but at no "
+                     "object (a stale pointer kept across a collection?)", obj);
+            return;
+        }
         if (bit_get(&f->nmark, n))
             return;
         bit_set(&f->nmark, n);

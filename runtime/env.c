@@ -106,7 +106,8 @@ static bool check_config(const movgc_config *cfg) {
                      cfg->growth);
         return false;
     }
-    if (cfg->flags & ~(unsigned)(MOVGC_STRESS | MOVGC_VERIFY | MOVGC_VERBOSE)) {
+    if (cfg->flags &
+        ~(unsigned)(MOVGC_STRESS | MOVGC_VERIFY | MOVGC_VERBOSE | MOVGC_PROTECT)) {
         mg_error_cfg(cfg, MOVGC_E_CONFIG, "movgc_config.flags=%#x has unknown bits",
                      cfg->flags);
         return false;
@@ -128,6 +129,7 @@ bool mg_env_settings(const movgc_config *cfg, struct settings *out) {
         !env_flag(cfg, "MOVGC_STRESS", MOVGC_STRESS, &c->flags) ||
         !env_flag(cfg, "MOVGC_VERIFY", MOVGC_VERIFY, &c->flags) ||
         !env_flag(cfg, "MOVGC_VERBOSE", MOVGC_VERBOSE, &c->flags) ||
+        !env_flag(cfg, "MOVGC_PROTECT", MOVGC_PROTECT, &c->flags) ||
         !env_promote_age(cfg, &out->promote_age))
         return false;
     if (!env_size(cfg, "MOVGC_NURSERY_MAX", &out->nursery_max))

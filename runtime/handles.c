@@ -22,9 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addrmap.h"
 #include "error.h"
 #include "finalize.h"
 #include "heap.h"
+#include "tables.h"
 
 enum { KIND_FREE, KIND_STRONG, KIND_WEAK, KIND_EPHEMERON };
 
@@ -82,13 +84,19 @@ void mg_handles_free(movgc_heap *h) {
     free(t->next_free);
 }
 
-/* Resize the array at *arr to cap elements of size bytes; on failure it
- * stays as it was (merely larger than the table's cap, if it grew). */
-static bool resize(void **arr, uint32_t cap, size_t size) {
-    void *p = realloc(*arr, (size_t)cap * size);
-    if (p)
-        *arr = p;
-    return p != NULL;
+/* Resize the array at *arr from the table's cap to cap elements of size
+ * bytes, counted in held; on failure it stays as it was (merely larger
+ * than the table's cap, if it grew). */
+static bool resize(movgc_heap *h, void **arr, uint32_t cap, size_t size) {
+    return mg_tables_resize(h, arr, (size_t)h->handles.cap * size,
+                            (size_t)cap * size, true);
+}
+
+/* Bytes per entry over all the parallel arrays. */
+static size_t entry_bytes(const movgc_heap *h) {
+    const struct handles *t = &h->handles;
+    return sizeof *h->pub.handles_ + sizeof *t->gen + sizeof *t->pins +
+           sizeof *t->values + sizeof *t->kind + sizeof *t->next_free;
 }
 
 static bool grow(movgc_heap *h) {
@@ -97,14 +105,16 @@ static bool grow(movgc_heap *h) {
         return false;
     uint32_t cap = t->cap ? (t->cap > UINT32_MAX / 2 ? UINT32_MAX - 1 : t->cap * 2)
                           : 64;
+    if (!mg_heap_may_take(h, (size_t)(cap - t->cap) * entry_bytes(h)))
+        return false;  /* the heap limit counts this table too */
     void *e = h->pub.handles_, *gen = t->gen, *pins = t->pins, *values = t->values,
          *kind = t->kind, *next = t->next_free;
-    bool ok = resize(&e, cap, sizeof *h->pub.handles_);
-    ok &= resize(&gen, cap, sizeof *t->gen);
-    ok &= resize(&pins, cap, sizeof *t->pins);
-    ok &= resize(&values, cap, sizeof *t->values);
-    ok &= resize(&kind, cap, sizeof *t->kind);
-    ok &= resize(&next, cap, sizeof *t->next_free);
+    bool ok = resize(h, &e, cap, sizeof *h->pub.handles_);
+    ok &= resize(h, &gen, cap, sizeof *t->gen);
+    ok &= resize(h, &pins, cap, sizeof *t->pins);
+    ok &= resize(h, &values, cap, sizeof *t->values);
+    ok &= resize(h, &kind, cap, sizeof *t->kind);
+    ok &= resize(h, &next, cap, sizeof *t->next_free);
     h->pub.handles_ = e;
     t->gen = gen;
     t->pins = pins;
@@ -142,11 +152,12 @@ static uint32_t take_entry(movgc_heap *h) {
 }
 
 static movgc_handle make(movgc_heap *h, void *obj, void *value, uint8_t kind) {
-    if (!holdable(h, obj, "movgc_handle_new"))
+    if (!mg_owner_ok(h, "movgc_handle_new") || !holdable(h, obj, "movgc_handle_new"))
         return (movgc_handle){0};
     uint32_t i = take_entry(h);
     if (i == UINT32_MAX) {
-        mg_error(h, MOVGC_E_NOMEM, "handle table cannot grow");
+        mg_error(h, MOVGC_E_NOMEM,
+                 "handle table cannot grow (heap limit or malloc refused)");
         return (movgc_handle){0};
     }
     struct handles *t = &h->handles;
@@ -174,6 +185,8 @@ movgc_handle movgc_ephemeron_new(movgc_heap *h, void *key, void *value) {
 /* The entry index of a live id, or UINT32_MAX after reporting it stale.
  * Reads only inside the table whatever the id: [handles.id]. */
 static uint32_t lookup(movgc_heap *h, movgc_handle hd, const char *op) {
+    if (!mg_owner_ok(h, op))
+        return UINT32_MAX;
     if (entry_live(h, hd.id))
         return (uint32_t)hd.id;
     if (hd.id == 0)
@@ -190,6 +203,8 @@ bool mg_handles_live(const movgc_heap *h, movgc_handle hd) {
 
 void *movgc_handle_get_(movgc_heap *h, movgc_handle hd) {
     /* The inline path found no match: only the null handle is quiet. */
+    if (!mg_owner_ok(h, "movgc_handle_get"))
+        return NULL;
     if (hd.id != 0)
         lookup(h, hd, "movgc_handle_get");
     return NULL;
@@ -247,22 +262,18 @@ void *movgc_pin(movgc_heap *h, movgc_handle hd) {
         return NULL;
     }
     void *obj = entry_obj(h, i);
-    if (!obj)
-        return NULL;
-    if (mg_is_young(h, obj)) {
+    if (obj && mg_is_young(h, obj)) {
         mg_heap_minor(h, true);  /* moves it out of the nursery if it can */
-        obj = entry_obj(h, i);
-        if (!obj)
-            return NULL;  /* a weak handle whose object died */
-        if (mg_is_young(h, obj)) {
+        obj = entry_obj(h, i);  /* NULL: a weak handle whose object died */
+        if (obj && mg_is_young(h, obj)) {
             mg_error(h, MOVGC_E_NOMEM,
                      "movgc_pin: no old-space room to move the object to");
-            return NULL;
+            obj = NULL;
         }
     }
-    if (t->pins[i]++ == 0)
+    if (obj && t->pins[i]++ == 0)
         t->npinned++;
-    mg_final_run(h);  /* those the collection above found; obj is pinned */
+    mg_final_run(h);  /* those the collection above found, even on failure */
     return obj;
 }
 
@@ -300,30 +311,99 @@ void mg_handles_visit(movgc_heap *h, unsigned which, mg_slot_fn *fn, void *ctx) 
     }
 }
 
-/* Keep values of ephemerons with surviving keys until a fixpoint: a kept
- * value may make another ephemeron's key survive. */
-static void ephemeron_fixpoint(movgc_heap *h, const struct mg_gc_ops *ops) {
-    struct handles *t = &h->handles;
-    bool more = true;
-    while (more) {
-        more = false;
-        for (uint32_t i = 0; i < h->pub.nhandles_; i++) {
-            void *value = t->values[i];
-            if (t->kind[i] != KIND_EPHEMERON || !value || !entry_obj(h, i) ||
-                !ops->survivor(entry_obj(h, i), ops->ctx) ||
-                ops->survivor(value, ops->ctx))
-                continue;
-            ops->keep(value, ops->ctx);
-            more = true;
-        }
-        if (more)
-            ops->drain(ops->ctx);
+/* ============================================================ ephemerons */
+
+/* Keeping ephemeron values.  Sweeping the table until nothing changes is
+ * quadratic in the length of a chain (one key per sweep when the handles
+ * are in reverse order).  Instead each ephemeron whose key nothing reached
+ * waits in a list on its key, and a walk over the objects nothing else
+ * reached, starting from the values to keep, meets each such object once:
+ * meeting a waiting key releases its list's values into the walk.
+ * [eph.walk] objects the walk meets are exactly the unreached objects that
+ *   the values it keeps reach, so keeping those values and draining makes
+ *   them survive.  Linear in the ephemerons plus what their values reach. */
+struct ephwalk {
+    movgc_heap *h;
+    const struct mg_gc_ops *ops;
+    struct addrmap waiting;  /* key -> 1 + first ephemeron waiting; 0: met */
+    uint32_t *next;          /* per entry: 1 + next ephemeron on its key */
+    struct addrmap seen;     /* objects the walk met */
+    struct objstack todo;    /* objects to meet */
+    struct objstack keep;    /* values to keep */
+};
+
+static bool reached(const struct ephwalk *w, void *obj) {
+    return w->ops->survivor(obj, w->ops->ctx) != NULL;
+}
+
+/* Ephemeron i's key is reached or was met: keep its value. */
+static void release(struct ephwalk *w, uint32_t i) {
+    void *value = w->h->handles.values[i];
+    if (value && !reached(w, value)) {
+        mg_objstack_push(w->h, &w->keep, value);
+        mg_objstack_push(w->h, &w->todo, value);
     }
+}
+
+static void wait_on_key(struct ephwalk *w, uint32_t i, void *key) {
+    if (!w->next) {
+        w->next = calloc(w->h->pub.nhandles_, sizeof *w->next);
+        if (!w->next) {
+            mg_error(w->h, MOVGC_E_CORRUPT, "collector: out of memory for a work table");
+            abort();
+        }
+    }
+    uint32_t *head = mg_addrmap_find(&w->waiting, key);
+    w->next[i] = head ? *head : 0;
+    mg_addrmap_put(w->h, &w->waiting, key, i + 1);
+}
+
+static void meet(struct ephwalk *w, void *obj) {
+    if (mg_addrmap_find(&w->seen, obj))
+        return;
+    mg_addrmap_put(w->h, &w->seen, obj, 1);
+    uint32_t *head = mg_addrmap_find(&w->waiting, obj);
+    if (head) {
+        for (uint32_t e = *head; e; e = w->next[e - 1])
+            release(w, e - 1);  /* touches no map: head stays valid */
+        *head = 0;
+    }
+    size_t n = movgc_nrefs(obj);
+    void **slots = mg_slots(obj);
+    for (size_t i = 0; i < n; i++)
+        if (slots[i] && !reached(w, slots[i]))
+            mg_objstack_push(w->h, &w->todo, slots[i]);
+}
+
+static void ephemeron_closure(movgc_heap *h, const struct mg_gc_ops *ops) {
+    struct handles *t = &h->handles;
+    struct ephwalk w = {.h = h, .ops = ops};
+    for (uint32_t i = 0; i < h->pub.nhandles_; i++) {
+        void *key = entry_obj(h, i);
+        if (t->kind[i] != KIND_EPHEMERON || !key || !t->values[i])
+            continue;
+        if (reached(&w, key))
+            release(&w, i);
+        else
+            wait_on_key(&w, i, key);
+    }
+    if (w.waiting.n > 0)  /* else no value can release a key: skip the walk */
+        while (w.todo.n > 0)
+            meet(&w, w.todo.v[--w.todo.n]);
+    for (size_t i = 0; i < w.keep.n; i++)
+        ops->keep(w.keep.v[i], ops->ctx);
+    if (w.keep.n > 0)
+        ops->drain(ops->ctx);
+    mg_addrmap_free(&w.waiting);
+    mg_addrmap_free(&w.seen);
+    mg_objstack_free(&w.todo);
+    mg_objstack_free(&w.keep);
+    free(w.next);
 }
 
 void mg_handles_weak(movgc_heap *h, const struct mg_gc_ops *ops) {
     struct handles *t = &h->handles;
-    ephemeron_fixpoint(h, ops);
+    ephemeron_closure(h, ops);
     for (uint32_t i = 0; i < h->pub.nhandles_; i++) {
         uint8_t kind = t->kind[i];
         if (kind != KIND_WEAK && kind != KIND_EPHEMERON)
@@ -377,12 +457,12 @@ void mg_handles_shrink(movgc_heap *h) {
     /* Shrinking keeps every array at least cap long, moved or not. */
     void *e = h->pub.handles_, *gen = t->gen, *pins = t->pins, *values = t->values,
          *kind = t->kind, *next = t->next_free;
-    resize(&e, cap, sizeof *h->pub.handles_);
-    resize(&gen, cap, sizeof *t->gen);
-    resize(&pins, cap, sizeof *t->pins);
-    resize(&values, cap, sizeof *t->values);
-    resize(&kind, cap, sizeof *t->kind);
-    resize(&next, cap, sizeof *t->next_free);
+    resize(h, &e, cap, sizeof *h->pub.handles_);
+    resize(h, &gen, cap, sizeof *t->gen);
+    resize(h, &pins, cap, sizeof *t->pins);
+    resize(h, &values, cap, sizeof *t->values);
+    resize(h, &kind, cap, sizeof *t->kind);
+    resize(h, &next, cap, sizeof *t->next_free);
     h->pub.handles_ = e;
     t->gen = gen;
     t->pins = pins;

@@ -59,11 +59,12 @@ movgc_heap *movgc_heap_new(const movgc_config *cfg) {
         return NULL;
     }
     h->cfg = s.cfg;
+    mg_owner_init(h);
     mg_los_init(&h->los);
     size_t limit = h->cfg.heap_limit;
     size_t semi = semi_for(&s);
     size_t first = s.nursery_default && semi > ADAPTIVE_START ? ADAPTIVE_START : semi;
-    if (!mg_roots_init(h) ||
+    if (!mg_roots_init(h, h->cfg.flags & MOVGC_VERIFY) ||
         !mg_nursery_init(h, semi, first, s.nursery_default, s.promote_age,
                          limit ? limit : LOS_RESERVE, limit ? limit : MIN_RESERVE) ||
         !mg_old_init(h, limit ? limit : DEFAULT_RESERVE, limit ? limit : MIN_RESERVE)) {
@@ -76,12 +77,15 @@ movgc_heap *movgc_heap_new(const movgc_config *cfg) {
     if (h->cfg.flags & MOVGC_VERIFY)
         h->pub.checked_ = 1;
     mg_nursery_refill(h, 0);
+    mg_protect_init(h);
     return h;
 }
 
 void movgc_heap_free(movgc_heap *h) {
-    if (!h)
+    if (!h || !mg_owner_ok(h, "movgc_heap_free"))
         return;
+    mg_roots_check_empty(h);
+    mg_protect_free(h);
     mg_los_free(h);
     mg_old_free(h);
     mg_nursery_free(h);
@@ -100,6 +104,8 @@ size_t mg_heap_old_bytes(const movgc_heap *h) {
 }
 
 static void begin(movgc_heap *h, const char *kind) {
+    mg_owner_ok(h, kind);  /* the entry points checked already: report only */
+    mg_protect_begin(h, kind);
     h->collecting = true;
     if (h->cfg.flags & MOVGC_VERIFY) {
         char when[32];
@@ -116,6 +122,7 @@ static uint64_t end(movgc_heap *h, const char *kind, uint64_t t0, size_t before,
     h->stats.total_pause_ns += pause;
     if (pause > h->stats.max_pause_ns)
         h->stats.max_pause_ns = pause;
+    mg_protect_end(h);
     h->stats.heap_bytes = h->held;
     if (h->cfg.flags & MOVGC_VERIFY) {
         char when[32];
@@ -208,6 +215,8 @@ static void collect_for_allocation(movgc_heap *h) {
 }
 
 void movgc_collect(movgc_heap *h, int kind) {
+    if (!mg_owner_ok(h, "movgc_collect"))
+        return;
     if (kind != MOVGC_MINOR && kind != MOVGC_FULL) {
         mg_error(h, MOVGC_E_MISUSE, "movgc_collect: kind %d is not MOVGC_MINOR or MOVGC_FULL",
                  kind);
@@ -289,6 +298,8 @@ void *movgc_alloc_(movgc_heap *h, unsigned tag, size_t nrefs, size_t nbytes) {
         mg_error(h, MOVGC_E_MISUSE, "movgc_alloc: tag %u is above 65535", tag);
         return NULL;
     }
+    if (!mg_owner_ok(h, "movgc_alloc"))
+        return NULL;
     if (h->collecting) {
         mg_error(h, MOVGC_E_MISUSE, "movgc_alloc called during a collection");
         return NULL;

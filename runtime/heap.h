@@ -3,8 +3,15 @@
  * [heap.pub] 'pub' is the first member: movgc.h's inline paths cast the heap
  *   to struct movgc_heap_pub_.
  * [heap.held] 'held' counts every byte taken from the OS for objects (both
- *   semispaces, committed old space, large-object mappings) and never passes
- *   cfg.heap_limit when that is set. */
+ *   semispaces, committed old space, large-object mappings) and the
+ *   collector's long-lived tables (handle table, shadow stack, global root
+ *   set, finalizer lists, identity-hash tables, remembered set); object
+ *   memory, handles and global roots never take it past cfg.heap_limit.
+ * [heap.soft] soft_tables is the part of held in tables whose growth
+ *   cannot fail (shadow stack, finalizer lists, identity tables, remembered
+ *   set).  Everything else leaves that much, plus MG_SOFT_FIRST for their
+ *   first allocations, free under the limit, so each of them can double
+ *   once without passing it. */
 #ifndef MG_HEAP_H
 #define MG_HEAP_H
 
@@ -20,7 +27,9 @@
 #include "nursery.h"
 #include "object.h"
 #include "oldspace.h"
+#include "owner.h"
 #include "policy.h"
+#include "protect.h"
 #include "roots.h"
 
 struct movgc_heap {
@@ -30,6 +39,7 @@ struct movgc_heap {
     struct oldspace old;
     struct los los;
     struct globals globals;
+    struct rootcheck rootcheck;  /* MOVGC_VERIFY's shadow-stack checks */
     struct handles handles;
     struct remset remset;
     struct finalizers finals;
@@ -37,17 +47,34 @@ struct movgc_heap {
     struct policy policy;
     movgc_stats stats;
     size_t held;                 /* [heap.held] bytes from the OS */
+    size_t soft_tables;          /* [heap.soft] part of held */
     size_t full_threshold;       /* old + large bytes that start a full GC */
     bool full_due;               /* the policy asked for a full collection */
     unsigned stress_tick;        /* allocations since the last stress full GC */
     int last_error;
     bool collecting;             /* inside a collection */
+    _Atomic uintptr_t owner;     /* [owner.one] */
+    struct protect protect;      /* MOVGC_PROTECT */
 };
 
-/* May the heap take bytes more from the OS under the limit? */
+/* Is the calling thread h's owner?  Reports MOVGC_E_MISUSE naming op and
+ * returns false (when on_error returns) if not. [owner.one] */
+static inline bool mg_owner_ok(movgc_heap *h, const char *op) {
+    if (__builtin_expect(atomic_load_explicit(&h->owner, memory_order_relaxed) ==
+                         mg_owner_self(), 1))
+        return true;
+    return mg_owner_fail(h, op);
+}
+
+/* Room kept for the first allocations of the tables that cannot fail
+ * (a remembered set of 1024 entries is 8 KiB).  [heap.soft] */
+#define MG_SOFT_FIRST ((size_t)16 << 10)
+
+/* May the heap take bytes more from the OS under the limit?  [heap.soft] */
 static inline bool mg_heap_may_take(const movgc_heap *h, size_t bytes) {
+    size_t used = h->held + h->soft_tables + MG_SOFT_FIRST;
     return h->cfg.heap_limit == 0 || (bytes <= h->cfg.heap_limit &&
-                                      h->held <= h->cfg.heap_limit - bytes);
+                                      used <= h->cfg.heap_limit - bytes);
 }
 
 /* In the semispaces. */

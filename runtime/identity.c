@@ -17,6 +17,7 @@
 
 #include "error.h"
 #include "heap.h"
+#include "tables.h"
 
 static uint64_t mix(uint64_t x) {
     x ^= x >> 30;
@@ -34,7 +35,7 @@ static struct identry *slot_for(struct idtab *t, const void *key) {
             return &t->e[i];
 }
 
-static bool reserve(struct idtab *t, size_t n) {
+static bool reserve(movgc_heap *h, struct idtab *t, size_t n) {
     if ((n + 1) * 2 <= t->cap)
         return true;
     size_t cap = t->cap ? t->cap : 64;
@@ -48,6 +49,7 @@ static bool reserve(struct idtab *t, size_t n) {
         return false;
     }
     t->cap = cap;
+    mg_tables_soft(h, oldcap * sizeof *t->e, cap * sizeof *t->e);
     for (size_t i = 0; i < oldcap; i++)
         if (old[i].key)
             *slot_for(t, old[i].key) = old[i];
@@ -56,7 +58,7 @@ static bool reserve(struct idtab *t, size_t n) {
 }
 
 static void insert(movgc_heap *h, struct idtab *t, void *key, uint64_t hash) {
-    if (!reserve(t, t->n + 1)) {
+    if (!reserve(h, t, t->n + 1)) {
         mg_error(h, MOVGC_E_CORRUPT, "identity hash table cannot grow");
         abort();
     }
@@ -73,6 +75,8 @@ void mg_identity_free(movgc_heap *h) {
 }
 
 uint64_t movgc_identity_hash(movgc_heap *h, void *obj) {
+    if (!mg_owner_ok(h, "movgc_identity_hash"))
+        return 0;
     if (!obj || !mg_is_heap_object(h, obj)) {
         mg_error(h, MOVGC_E_MISUSE,
                  "movgc_identity_hash: %p is not an object of this heap", obj);
@@ -112,6 +116,7 @@ static void rekey(movgc_heap *h, struct idtab *from, bool young_src,
             insert(h, &rebuilt, now, e[i].hash);
     }
     free(e);
+    mg_tables_soft(h, cap * sizeof *e, 0);
     *from = rebuilt;
 }
 

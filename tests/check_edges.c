@@ -164,6 +164,58 @@ START_TEST(test_edges_malformed_env_with_field_set_aborts) {
 }
 END_TEST
 
+/* ==== the heap limit counts the collector's tables ======================= */
+
+static int last_code;
+static void note_error(movgc_heap *eh, int code, const char *msg, void *ud) {
+    (void)eh, (void)msg, (void)ud;
+    last_code = code;
+}
+
+static movgc_heap *limited_heap(void) {
+    movgc_config cfg = {.heap_limit = 1 << 20, .on_error = note_error};
+    last_code = MOVGC_OK;
+    movgc_heap *lh = movgc_heap_new(&cfg);
+    ck_assert_ptr_nonnull(lh);
+    return lh;
+}
+
+static size_t heap_bytes(movgc_heap *lh) {
+    movgc_stats st;
+    movgc_get_stats(lh, &st, sizeof st);
+    return st.heap_bytes;
+}
+
+/* Handles alone cannot take a 1 MiB heap past its limit. */
+START_TEST(test_edges_limit_counts_handle_table) {
+    movgc_heap *lh = limited_heap();
+    size_t before = heap_bytes(lh), n = 0;
+    while (n < (size_t)4 << 20 && movgc_handle_new(lh, NULL).id != 0)
+        n++;
+    ck_assert_uint_lt(n, (size_t)4 << 20);  /* it stopped */
+    ck_assert_int_eq(last_code, MOVGC_E_NOMEM);
+    ck_assert_uint_le(heap_bytes(lh), 1 << 20);
+    ck_assert_uint_ge(heap_bytes(lh), before + n * 16);  /* counted */
+    movgc_heap_free(lh);
+}
+END_TEST
+
+/* The same for registered global roots. */
+START_TEST(test_edges_limit_counts_global_roots) {
+    movgc_heap *lh = limited_heap();
+    size_t max = (size_t)1 << 20, n = 0;
+    void **slots = calloc(max, sizeof *slots);
+    ck_assert_ptr_nonnull(slots);
+    while (n < max && movgc_root_add(lh, &slots[n]) == 0)
+        n++;
+    ck_assert_uint_lt(n, max);
+    ck_assert_int_eq(last_code, MOVGC_E_NOMEM);
+    ck_assert_uint_le(heap_bytes(lh), 1 << 20);
+    movgc_heap_free(lh);
+    free(slots);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("edges");
     TCase *tc = tcase_create("empty objects");
@@ -178,6 +230,11 @@ int main(void) {
     tcase_add_test(tc, test_edges_pin_runs_finalizers_it_found);
     tcase_add_test(tc, test_edges_full_without_side_tables);
     tcase_add_test_raise_signal(tc, test_edges_malformed_env_with_field_set_aborts, SIGABRT);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("heap limit");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_edges_limit_counts_handle_table);
+    tcase_add_test(tc, test_edges_limit_counts_global_roots);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

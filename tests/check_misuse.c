@@ -148,6 +148,34 @@ static void handle_set_while_pinned(void *arg)
     movgc_handle_set(h, hd, NULL);
 }
 
+/* A function that returns early without popping what it pushed. */
+static __attribute__((noinline)) void *leaks_a_root(movgc_heap *h, int early)
+{
+    void *obj = movgc_alloc(h, 1, 0, 8);
+    movgc_push_root(h, &obj);
+    if (early)
+        return obj;  /* the bug: no movgc_pop_roots */
+    movgc_pop_roots(h, 1);
+    return obj;
+}
+
+static void verify_root_left_by_returned_function(void *arg)
+{
+    (void)arg;
+    movgc_heap *h = plain_heap(MOVGC_VERIFY);
+    for (int i = 0; i < 3; i++)
+        leaks_a_root(h, i > 0);
+    movgc_collect(h, MOVGC_MINOR);  /* no tail call: one frame address */
+}
+
+static void heap_freed_with_roots_pushed(void *arg)
+{
+    (void)arg;
+    movgc_heap *h = plain_heap(MOVGC_VERIFY);
+    leaks_a_root(h, 1);
+    movgc_heap_free(h);
+}
+
 struct misuse { const char *what; void (*fn)(void *); };
 
 static const struct misuse cases[] = {
@@ -165,6 +193,9 @@ static const struct misuse cases[] = {
     {"MOVGC_CHECKED: movgc_get index >= nrefs, 0 slots", checked_get_out_of_range},
     {"MOVGC_VERIFY: store an object of another heap", verify_set_foreign_object},
     {"MOVGC_VERIFY: store a non-object address", verify_set_non_object},
+    {"MOVGC_VERIFY: roots left pushed by a returned function",
+     verify_root_left_by_returned_function},
+    {"MOVGC_VERIFY: movgc_heap_free with roots pushed", heap_freed_with_roots_pushed},
 };
 #define NCASES (int)(sizeof cases / sizeof cases[0])
 
@@ -185,6 +216,42 @@ START_TEST(test_misuse_tag_above_65535_aborts)
     struct tu_child c;
     tu_run_child(tag_too_big, &tags[_i], &c);
     tu_assert_aborted(&c, NULL);
+}
+END_TEST
+
+/* The exact messages of the rooting bugs. */
+START_TEST(test_misuse_root_left_pushed_messages)
+{
+    struct tu_child c;
+    tu_run_child(verify_root_left_by_returned_function, NULL, &c);
+    tu_assert_aborted(&c, "movgc: misuse of the API: movgc_push_root: slot 0x");
+    tu_assert_aborted(&c, " is already on the shadow stack (depth 0 of 1): a "
+                          "function returned without popping the roots it "
+                          "pushed (an early return skipping movgc_pop_roots or "
+                          "MOVGC_UNFRAME?)\n");
+    tu_run_child(heap_freed_with_roots_pushed, NULL, &c);
+    tu_assert_aborted(&c, "movgc: misuse of the API: movgc_heap_free: 1 "
+                          "shadow-stack root still pushed (the latest: slot 0x");
+    tu_assert_aborted(&c, "): a function returned without popping its roots\n");
+}
+END_TEST
+
+/* Balanced pushes of the same slot, and pushes past the first capacity,
+ * are fine under MOVGC_VERIFY. */
+START_TEST(test_verify_balanced_and_deep_pushes_pass)
+{
+    movgc_heap *h = plain_heap(MOVGC_VERIFY);
+    for (int i = 0; i < 100; i++)
+        leaks_a_root(h, 0);
+    static void *slots[5000];
+    for (int i = 0; i < 5000; i++)
+        movgc_push_root(h, &slots[i]);
+    movgc_collect(h, MOVGC_FULL);
+    movgc_pop_roots(h, 5000);
+    for (int i = 0; i < 5000; i++)
+        movgc_push_root(h, &slots[i]);
+    movgc_roots_restore(h, 0);
+    movgc_heap_free(h);
 }
 END_TEST
 
@@ -265,6 +332,8 @@ static Suite *misuse_suite(void)
     TCase *tc = tu_tcase_bare("misuse");
     tcase_add_loop_test(tc, test_misuse_aborts_with_message, 0, NCASES);
     tcase_add_loop_test(tc, test_misuse_tag_above_65535_aborts, 0, 3);
+    tcase_add_test(tc, test_misuse_root_left_pushed_messages);
+    tcase_add_test(tc, test_verify_balanced_and_deep_pushes_pass);
     tcase_add_test_raise_signal(tc, test_misuse_unbalanced_pop_raises, SIGABRT);
     tcase_add_test_raise_signal(tc, test_misuse_restore_above_depth_raises, SIGABRT);
     suite_add_tcase(s, tc);

@@ -260,10 +260,32 @@ void world_walk(struct world *w) {
 
 /* ======================================================= after a collection */
 
+/* Candidates that the references of a *different* candidate reach: they
+ * wait for that one's finalizer.  Paths back to the candidate itself do
+ * not count.  Quadratic, and plain: it is the oracle. */
+static bool *held_back(struct world *w, uint32_t sR) {
+    struct graph *g = &w->g;
+    bool *held = calloc(g->n ? g->n : 1, sizeof *held);
+    if (!held) {
+        world_fail(w, "model: out of memory");
+        return NULL;
+    }
+    for (uint32_t c = 0; c < g->n; c++) {
+        if (!candidate(w, sR, c))
+            continue;
+        uint32_t s = graph_mark_begin(g);
+        for (size_t k = 0; k < g->v[c].nrefs; k++)
+            graph_mark_add(g, MARK_K, s, g->v[c].refs[k]);
+        for (uint32_t n = 0; n < g->n; n++)
+            if (n != c && candidate(w, sR, n) && graph_marked(g, MARK_K, s, n))
+                held[n] = true;
+    }
+    return held;
+}
+
 /* The finalizers that ran in this call: each on a registered, unreachable
- * object that no candidate's references reach (sK; an object's references
- * to itself are left out), once. */
-static void check_finalized(struct world *w, uint32_t sR, uint32_t sK) {
+ * object that is not held back, once. */
+static void check_finalized(struct world *w, uint32_t sR, const bool *held) {
     struct graph *g = &w->g;
     for (size_t i = 0; i < w->nflog && !w->failed; i++) {
         uint32_t n = w->flog[i].node;
@@ -278,7 +300,7 @@ static void check_finalized(struct world *w, uint32_t sR, uint32_t sK) {
         else if (graph_marked(g, MARK_R, sR, n))
             world_fail(w, "finalizer of node %llx ran while it was reachable",
                        (unsigned long long)m->id);
-        else if (graph_marked(g, MARK_K, sK, n))
+        else if (held[n])
             world_fail(w, "finalizer of node %llx ran while another finalizable "
                        "unreachable object reached it", (unsigned long long)m->id);
         m->fin = FIN_NONE;
@@ -376,24 +398,22 @@ void world_after_call(struct world *w) {
     w->nacc = 0;
     bool full = dfull > 0, multi = dminor + dfull > 1;
     struct graph *g = &w->g;
-    uint32_t sR = graph_mark_begin(g), sK = graph_mark_begin(g);
-    uint32_t sX = graph_mark_begin(g);
+    uint32_t sR = graph_mark_begin(g), sX = graph_mark_begin(g);
     mark_roots(w, sR);
-    for (uint32_t i = 0; i < g->n; i++) {
-        if (!candidate(w, sR, i))
-            continue;
-        graph_mark_add(g, MARK_X, sX, i);
-        for (size_t k = 0; k < g->v[i].nrefs; k++)
-            if (g->v[i].refs[k] != i)  /* its references to itself do not count */
-                graph_mark_add(g, MARK_K, sK, g->v[i].refs[k]);
-    }
-    check_finalized(w, sR, sK);
+    for (uint32_t i = 0; i < g->n; i++)
+        if (candidate(w, sR, i))
+            graph_mark_add(g, MARK_X, sX, i);
+    bool *held = held_back(w, sR);
+    if (!held)
+        return;
+    check_finalized(w, sR, held);
     if (full)
         for (uint32_t i = 0; i < g->n && !w->failed; i++)
-            if (candidate(w, sR, i) && !graph_marked(g, MARK_K, sK, i))
+            if (candidate(w, sR, i) && !held[i])
                 world_fail(w, "node %llx unreachable after a full collection but "
                            "its finalizer did not run",
                            (unsigned long long)g->v[i].id);
+    free(held);
     w->nflog = 0;
     check_handles(w, full, multi, sR, sX);
     world_walk(w);

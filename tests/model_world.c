@@ -128,6 +128,7 @@ bool world_finish(struct world *w) {
         movgc_collect(w->h, MOVGC_FULL);
         world_after_call(w);
     }
+    movgc_roots_restore(w->h, 0);  /* movgc_heap_free wants no roots left */
     movgc_heap_free(w->h);
     graph_free(&w->g);
     free(w->acc);

@@ -15,8 +15,9 @@ void gc_init(void) {
     }
 }
 
-/* The heap is used by one thread at a time: nothing to register. */
-void gc_thread_begin(void) {}
+/* A heap belongs to one thread: the interpreter's thread takes it over
+ * from main, which created it. */
+void gc_thread_begin(void) { movgc_heap_adopt(sx_heap); }
 void gc_thread_end(void) {}
 
 void gc_global(V *slot) {
