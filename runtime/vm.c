@@ -53,4 +53,23 @@ void *mg_vm_map(size_t bytes) {
     return p == MAP_FAILED ? NULL : p;
 }
 
+void *mg_vm_map_filled(size_t bytes) {
+    if (injected_failure())
+        return NULL;
+#ifdef MAP_POPULATE
+    int populate = MAP_POPULATE;
+#else
+    int populate = 0;
+#endif
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | populate, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
 void mg_vm_unmap(void *addr, size_t bytes) { munmap(addr, bytes); }
+
+void mg_vm_discard(void *addr, size_t bytes) {
+    /* Private anonymous memory reads as zero after this, and is faulted in
+     * again on the next write. */
+    madvise(addr, bytes, MADV_DONTNEED);
+}
