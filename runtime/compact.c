@@ -14,12 +14,26 @@
  * Sliding keeps new <= old for every object, so objects before a pinned one
  * never reach it, and the space between the last of them and it is a gap
  * that later promotion reuses.
+ *
+ * Not everything is worth moving.  After marking, the old space is judged by
+ * regions of REGION_WORDS words: the regions of a dense prefix stay where
+ * they are, and their objects are then treated exactly like pinned ones
+ * (their 'live' bits become 'pinned'/'pinend' bits), so their holes become
+ * gaps; only the regions above it slide, and the prefix covers everything
+ * until measured fragmentation passes FRAG_TRIGGER (see "selection").  When
+ * nothing moves the update and slide passes are skipped.  A fourth table, 'starts', has
+ * the first word of each marked movable old object, so that kept regions
+ * are converted from the bitmaps alone, without reading a header.
  * Invariants:
  * [compact.live] after marking, an old object is reachable iff its first
  *   word has a 'live' or 'pinned' bit; a young one iff its 'nmark' bit.
- * [compact.order] every reference is updated before any object moves. */
+ * [compact.order] every reference is updated before any object moves.
+ * [compact.kept] after selection, every marked old object whose first word
+ *   lies in a kept region has a 'pinned' bit and no 'live' bits; the
+ *   'starts' bit of a movable object is set iff its 'live' bits are. */
 #include "compact.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,18 +55,28 @@ struct bitmap {
     size_t bytes;   /* mapping length */
 };
 
+struct selection {
+    size_t regions;           /* regions of the old space */
+    size_t used_words;        /* words of [base, top) */
+    size_t live_words;        /* words of marked movable old objects */
+    size_t prefix;            /* regions [0, prefix) may stay in place */
+};
+
 struct full {
     movgc_heap *h;
     char *base;           /* old space base */
     char *top;            /* old space top at the start */
     size_t nblocks;
     struct bitmap live, pinned, pinend, nmark;
+    struct bitmap starts;  /* first word of each marked movable old object */
     char **table;         /* per block destination */
     size_t table_bytes;
     bool any_pinned;
     void **stack;         /* mark stack */
     size_t sp, cap;
     size_t live_bytes;
+    bool moving;          /* some object may move: update and slide needed */
+    struct selection sel; /* what selection decided, for MOVGC_VERBOSE */
 };
 
 /* ============================================================== bitmaps */
@@ -61,7 +85,7 @@ static bool bitmap_new(struct bitmap *b, size_t bits) {
     size_t page = mg_vm_page();
     b->nwords = bits / 64 + 1;
     b->bytes = (b->nwords * 8 + page - 1) & ~(page - 1);
-    b->w = mg_vm_map(b->bytes);
+    b->w = mg_vm_map_filled(b->bytes);
     return b->w != NULL;
 }
 
@@ -152,6 +176,7 @@ static void scan(struct full *f, void *obj) {
     if (w < (uintptr_t)(f->top - f->base) / 8) {
         size_t words = mg_hdr_size(hdr) / 8;
         if (!(f->any_pinned && bit_get(&f->pinned, w))) {
+            bit_set(&f->starts, w);
             bits_set(&f->live, w + 1, w + words);
             f->live_bytes += words * 8;
         }
@@ -253,11 +278,167 @@ static void mark_all(struct full *f) {
     mg_final_select(h, false, &ops);
 }
 
-/* ============================================================== planning */
+/* ============================================================= selection */
+
+/* A region is 32 KiB: REGION_BMW words of each bitmap. */
+#define REGION_WORDS ((size_t)4096)
+#define REGION_BMW (REGION_WORDS / 64)
+/* The policy, in the terms of a sliding collector whose update pass
+ * visits every live object as soon as anything moves: moving a little is
+ * not much cheaper than moving a lot, so a collection either moves nothing
+ * or compacts for real.  While at most FRAG_TRIGGER of [base, top) is
+ * free, nothing moves: every region stays and its holes become gaps.  (At
+ * a collection, the growth factor's worth of the space is garbage made
+ * since the last one: 20% at growth 1.25; the trigger is above that.)
+ * Past it, everything above a dense prefix slides, and the free tail goes
+ * back to the OS: the prefix is the longest run of regions from 'base' at
+ * most FRAG_TARGET free, so the next collections start well under the
+ * trigger again. */
+#define FRAG_TRIGGER 0.30
+#define FRAG_TARGET 0.15
 
 static int last_bit(uint64_t x) { return 63 - __builtin_clzll(x); }
 
 static uint64_t below(unsigned k) { return ((uint64_t)1 << k) - 1; }
+
+/* Bits [lo, hi) of bitmap word i, as a mask (lo < hi, overlapping word i). */
+static uint64_t word_mask(size_t i, size_t lo, size_t hi) {
+    uint64_t m = ~(uint64_t)0;
+    if (lo > i * 64)
+        m &= ~below((unsigned)(lo - i * 64));
+    if (hi < i * 64 + 64)
+        m &= below((unsigned)(hi - i * 64));
+    return m;
+}
+
+/* First set bit of b in [lo, hi), or SIZE_MAX. */
+static size_t first_set(const struct bitmap *b, size_t lo, size_t hi) {
+    for (size_t i = lo >> 6; i * 64 < hi; i++) {
+        uint64_t x = b->w[i] & word_mask(i, lo, hi);
+        if (x)
+            return i * 64 + (size_t)__builtin_ctzll(x);
+    }
+    return SIZE_MAX;
+}
+
+/* Last set bit of b in [lo, hi), or SIZE_MAX. */
+static size_t last_set(const struct bitmap *b, size_t lo, size_t hi) {
+    for (size_t i = (hi - 1) >> 6; i * 64 + 64 > lo; i--) {
+        uint64_t x = b->w[i] & word_mask(i, lo, hi);
+        if (x)
+            return i * 64 + (size_t)last_bit(x);
+        if (i == 0)
+            break;
+    }
+    return SIZE_MAX;
+}
+
+/* One past the last word of the movable object starting at word s: the
+ * first word after s that is not live or starts another object.  Bits
+ * above 'top' are clear, so the search ends inside the bitmap. */
+static size_t object_end(const struct full *f, size_t s) {
+    size_t p = s + 1;
+    for (size_t i = p >> 6;; i++) {
+        uint64_t stop = ~f->live.w[i] | f->starts.w[i];
+        if (i == p >> 6)
+            stop &= ~below((unsigned)(p & 63));
+        if (stop)
+            return i * 64 + (size_t)__builtin_ctzll(stop);
+    }
+}
+
+/* Keep in place every movable object starting in words [lo, hi), by
+ * turning it into a pinned one [compact.kept]: a 'pinned' bit on its first
+ * word, a 'pinend' bit just past it, no 'live' bits.  Works on bitmap
+ * words: an object ends where a live word is followed by a dead word or by
+ * another object's start.  Returns the live words it cleared. */
+POPCNT_CLONES static size_t keep_range(struct full *f, size_t lo, size_t hi) {
+    size_t sw = first_set(&f->starts, lo, hi);
+    if (sw == SIZE_MAX)
+        return 0;
+    size_t ew = object_end(f, last_set(&f->starts, lo, hi));
+    size_t cleared = 0;
+    uint64_t carry = 0;  /* top live bit of the previous word, before clearing */
+    for (size_t i = sw >> 6; i * 64 < ew; i++) {
+        uint64_t m = word_mask(i, sw, ew);
+        uint64_t live = f->live.w[i], starts = f->starts.w[i];
+        uint64_t ends = ((live << 1) | carry) & (~live | starts) & m;
+        if (i == sw >> 6)
+            ends &= ~((uint64_t)1 << (sw & 63));  /* sw ends a moved object */
+        f->pinned.w[i] |= starts & m;
+        f->pinend.w[i] |= ends;
+        f->live.w[i] = live & ~m;
+        f->starts.w[i] = starts & ~m;
+        cleared += (size_t)__builtin_popcountll(live & m);
+        carry = live >> 63;
+    }
+    bit_set(&f->pinend, ew);
+    return cleared;
+}
+
+/* Live words of region r. */
+POPCNT_CLONES static size_t region_live(const struct full *f, size_t r) {
+    size_t b1 = (r + 1) * REGION_BMW, n = 0;
+    if (b1 > f->nblocks)
+        b1 = f->nblocks;
+    for (size_t b = r * REGION_BMW; b < b1; b++)
+        n += (size_t)__builtin_popcountll(f->live.w[b]);
+    return n;
+}
+
+static size_t region_words(const struct full *f, size_t r) {
+    size_t left = f->sel.used_words - r * REGION_WORDS;
+    return left < REGION_WORDS ? left : REGION_WORDS;
+}
+
+/* The end of the dense prefix, in regions: all of them when the space is
+ * under FRAG_TRIGGER, else the longest prefix under FRAG_TARGET. */
+static size_t dense_prefix(const struct full *f, const uint16_t *live) {
+    const struct selection *s = &f->sel;
+    if ((double)(s->used_words - s->live_words) <= FRAG_TRIGGER * (double)s->used_words)
+        return s->regions;
+    size_t end = 0, words = 0, free_words = 0;
+    for (size_t r = 0; r < s->regions; r++) {
+        size_t n = region_words(f, r);
+        words += n;
+        free_words += n - live[r];
+        if ((double)free_words <= FRAG_TARGET * (double)words)
+            end = r + 1;
+    }
+    return end;
+}
+
+/* Decide per region, keep the others in place [compact.kept], and say
+ * whether anything is left to move.  Without memory for the decision or
+ * the pin tables, everything slides, as it always may. */
+static void select_regions(struct full *f) {
+    struct selection *s = &f->sel;
+    s->used_words = (size_t)(f->top - f->base) / 8;
+    s->regions = (s->used_words + REGION_WORDS - 1) / REGION_WORDS;
+    f->moving = true;
+    uint16_t *live = malloc((s->regions + 1) * sizeof *live);
+    if (!live)
+        return;
+    for (size_t r = 0; r < s->regions; r++) {
+        live[r] = (uint16_t)region_live(f, r);  /* at most REGION_WORDS */
+        s->live_words += live[r];
+    }
+    s->prefix = dense_prefix(f, live);
+    free(live);
+    if (s->prefix > 0 && !f->any_pinned) {
+        size_t bits = f->nblocks * 64;
+        if (!bitmap_new(&f->pinned, bits) || !bitmap_new(&f->pinend, bits)) {
+            s->prefix = 0;
+            return;
+        }
+        f->any_pinned = true;
+    }
+    size_t hi = s->prefix * REGION_WORDS;
+    size_t cleared = keep_range(f, 0, hi < s->used_words ? hi : s->used_words);
+    f->moving = cleared < s->live_words;
+}
+
+/* ============================================================== planning */
 
 /* New address of old-space word w (which need not be live). */
 static inline char *forward_word(const struct full *f, size_t w) {
@@ -305,44 +486,72 @@ static inline char *gap_start(const struct full *f, size_t w) {
     return forward_word(f, w);
 }
 
-/* Fill every gap before a pinned object, listed or not, once objects have
- * slid, so the old space walks from base to top. [old.walk] */
-POPCNT_CLONES static void fill_gaps(struct full *f) {
-    if (!f->any_pinned)
-        return;
-    for (size_t b = 0; b < f->nblocks; b++)
-        for (uint64_t bits = f->pinned.w[b]; bits; bits &= bits - 1) {
-            size_t w = b * 64 + (size_t)__builtin_ctzll(bits);
-            char *lo = gap_start(f, w), *hi = f->base + 8 * w;
-            if (lo < hi)
-                mg_fill(lo, (size_t)(hi - lo));
+/* Holes smaller than MIN_GAP stay fillers: promotion would mostly skip
+ * them, and a list entry each would cost more than they hold.  The pages
+ * wholly inside a gap of DISCARD_MIN bytes or more go back to the OS
+ * (they stay mapped, and read as zero when promotion reaches them). */
+#define MIN_GAP ((size_t)256)
+#define DISCARD_MIN ((size_t)16 << 10)
+
+/* Turn [lo, hi) into fillers, its inner pages given back first if it is
+ * big (a filler header every MG_FILLER_MAX bytes touches few of them).
+ * Returns the bytes given back. */
+static size_t fill_gap(char *lo, char *hi) {
+    size_t bytes = (size_t)(hi - lo), given = 0;
+    if (bytes >= DISCARD_MIN) {
+        uintptr_t page = mg_vm_page();
+        uintptr_t a = ((uintptr_t)lo + MG_WORD + page - 1) & ~(page - 1);
+        uintptr_t b = (uintptr_t)hi & ~(page - 1);
+        if (a < b) {
+            given = (size_t)(b - a);
+            mg_vm_discard((void *)a, given);
         }
+    }
+    mg_fill(lo, bytes);
+    /* each further filler header faulted a page back in */
+    for (size_t at = MG_FILLER_MAX; at < bytes && given > 0; at += MG_FILLER_MAX)
+        given -= given >= mg_vm_page() ? mg_vm_page() : given;
+    return given;
 }
 
-/* The gaps before pinned objects, address order, for promotion to reuse;
- * NULL/0 if none.  Best effort: a gap left off the list is only waste. */
-POPCNT_CLONES static struct gap *gaps_of(struct full *f, size_t *ngaps) {
+/* Once objects have slid: fill every gap before a pinned or kept object,
+ * so the old space walks from base to top [old.walk], and list those of
+ * MIN_GAP bytes or more, address order, for promotion to reuse (NULL/0 if
+ * none).  Best effort: a gap left off the list is only waste. */
+POPCNT_CLONES static struct gap *reclaim_gaps(struct full *f, size_t *ngaps,
+                                              size_t *waste) {
     *ngaps = 0;
+    *waste = 0;
     if (!f->any_pinned)
         return NULL;
     size_t n = 0, cap = 0;
     struct gap *g = NULL;
+    bool listing = true;
     for (size_t b = 0; b < f->nblocks; b++) {
-        for (uint64_t bits = f->pinned.w[b]; bits; bits &= bits - 1) {
+        /* a pinned object where another ends has no gap before it */
+        uint64_t after_hole = f->pinned.w[b] & ~f->pinend.w[b];
+        for (uint64_t bits = after_hole; bits; bits &= bits - 1) {
             size_t w = b * 64 + (size_t)__builtin_ctzll(bits);
             char *lo = gap_start(f, w), *hi = f->base + 8 * w;
             if (lo == hi)
                 continue;
+            size_t given = fill_gap(lo, hi);
+            if (!listing || (size_t)(hi - lo) < MIN_GAP) {
+                *waste += (size_t)(hi - lo);
+                continue;
+            }
             if (n == cap) {
-                cap = cap ? cap * 2 : 16;
-                struct gap *more = realloc(g, cap * sizeof *more);
+                size_t more_cap = cap ? cap * 2 : 16;
+                struct gap *more = realloc(g, more_cap * sizeof *more);
                 if (!more) {
-                    *ngaps = n;
-                    return g;
+                    listing = false;
+                    *waste += (size_t)(hi - lo);
+                    continue;
                 }
                 g = more;
+                cap = more_cap;
             }
-            g[n++] = (struct gap){lo, hi};
+            g[n++] = (struct gap){lo, hi, given};
         }
     }
     *ngaps = n;
@@ -374,14 +583,12 @@ static void *identity_fwd(void *obj, void *ctx) {
     return is_marked(f, obj) ? (mg_is_old(f->h, obj) ? forward(f, obj) : obj) : NULL;
 }
 
-/* Everything outside the old space that may reference it, and the side
- * tables keyed by old addresses. [compact.order] */
+/* Everything outside the old space that may reference it. [compact.order] */
 POPCNT_CLONES static void update_outside(struct full *f) {
     movgc_heap *h = f->h;
     mg_roots_visit(h, update_root, f);
     mg_handles_visit(h, MG_H_STRONG | MG_H_WEAK | MG_H_VALUES, update_root, f);
     mg_final_visit(h, false, update_root, f);
-    mg_identity_old(h, identity_fwd, f);
     /* nursery objects found live */
     for (char *p = h->nursery.from; p < h->pub.alloc_ptr_;) {
         void *obj = p + MG_WORD;
@@ -392,7 +599,14 @@ POPCNT_CLONES static void update_outside(struct full *f) {
     for (struct large *l = h->los.ring.next; l != &h->los.ring; l = l->next)
         if (l->marked)
             update_object(f, l + 1);
-    /* remembered set: drop the dead, follow the moved */
+}
+
+/* The side tables keyed by old addresses: drop the dead, whose memory
+ * promotion will reuse, and follow the moved.  Needed even when nothing
+ * moves. */
+POPCNT_CLONES static void update_tables(struct full *f) {
+    movgc_heap *h = f->h;
+    mg_identity_old(h, identity_fwd, f);
     struct remset *r = &h->remset;
     size_t kept = 0;
     for (size_t i = 0; i < r->n; i++) {
@@ -462,6 +676,7 @@ POPCNT_CLONES static size_t slide(struct full *f) {
 
 static void tables_free(struct full *f) {
     bitmap_free(&f->live);
+    bitmap_free(&f->starts);
     bitmap_free(&f->pinned);
     bitmap_free(&f->pinend);
     bitmap_free(&f->nmark);
@@ -474,11 +689,22 @@ static bool tables_new(struct full *f) {
     size_t bits = f->nblocks * 64;
     size_t page = mg_vm_page();
     f->table_bytes = (f->nblocks * sizeof *f->table + page - 1) & ~(page - 1);
-    f->table = mg_vm_map(f->table_bytes);
-    return f->table && bitmap_new(&f->live, bits) &&
+    f->table = mg_vm_map_filled(f->table_bytes);
+    return f->table && bitmap_new(&f->live, bits) && bitmap_new(&f->starts, bits) &&
            (!f->any_pinned ||
             (bitmap_new(&f->pinned, bits) && bitmap_new(&f->pinend, bits))) &&
            bitmap_new(&f->nmark, f->h->nursery.semi / 8);
+}
+
+/* Under MOVGC_VERBOSE: what selection decided and what it moved. */
+static void report(const struct full *f, size_t moved) {
+    const struct selection *s = &f->sel;
+    double used = s->used_words ? (double)s->used_words : 1;
+    fprintf(stderr,
+            "movgc: full old space %zuK, %.1f%% free; %zu regions, %zu kept in "
+            "place; moved %zuK\n",
+            s->used_words >> 7, 100.0 * (double)(s->used_words - s->live_words) / used,
+            s->regions, s->prefix, moved >> 10);
 }
 
 bool mg_compact_collect(movgc_heap *h, struct compact_times *out, size_t *live) {
@@ -494,18 +720,23 @@ bool mg_compact_collect(movgc_heap *h, struct compact_times *out, size_t *live) 
     uint64_t t0 = mg_now_ns();
     mark_all(&f);
     uint64_t t1 = mg_now_ns();
+    select_regions(&f);
     char *new_top = plan(&f);
-    size_t ngaps;
-    struct gap *gaps = gaps_of(&f, &ngaps);
     uint64_t t2 = mg_now_ns();
-    update_outside(&f);
+    if (f.moving)
+        update_outside(&f);
+    update_tables(&f);
     uint64_t t3 = mg_now_ns();
-    h->stats.bytes_compacted += slide(&f);
+    size_t moved = f.moving ? slide(&f) : 0;
+    size_t ngaps, waste;
+    struct gap *gaps = reclaim_gaps(&f, &ngaps, &waste);
     uint64_t t4 = mg_now_ns();
+    h->stats.bytes_compacted += moved;
     *out = (struct compact_times){t1 - t0, t2 - t1, t3 - t2, t4 - t3};
-    fill_gaps(&f);
-    mg_old_reset(h, new_top, gaps, ngaps);
+    mg_old_reset(h, new_top, gaps, ngaps, waste);
     mg_los_sweep(h);
+    if (h->cfg.flags & MOVGC_VERBOSE)
+        report(&f, moved);
     tables_free(&f);
     *live = f.live_bytes;
     return true;
