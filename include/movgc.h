@@ -226,9 +226,19 @@ typedef struct movgc_stats {
     size_t live_bytes;         /* reachable bytes found by the last full one */
     size_t heap_bytes;         /* bytes held from the OS right now */
     uint64_t total_pause_ns, max_pause_ns;
+    /* Appended later (fill with a size that covers them): the median, the
+     * 99th percentile and the longest pause of each kind of collection, in
+     * ns, 0 before the first.  Percentiles come from a histogram whose
+     * buckets are 1/16 of a power of two wide, so they may be up to 6.25%
+     * above the exact value (never above the maximum, which is exact). */
+    uint64_t minor_pause_p50_ns, minor_pause_p99_ns, minor_pause_max_ns;
+    uint64_t full_pause_p50_ns, full_pause_p99_ns, full_pause_max_ns;
 } movgc_stats;
 
-/* Fill the first size bytes of *out (pass sizeof *out).  Never collects. */
+/* Fill the first size bytes of *out (pass sizeof *out; a program built
+ * against an older, shorter movgc_stats passes its own size and gets the
+ * fields it knows).  Under MOVGC_VERBOSE, movgc_heap_free prints the
+ * pause percentiles of each kind.  Never collects. */
 MOVGC_API void movgc_get_stats(movgc_heap *h, movgc_stats *out, size_t size);
 
 /* =================================================================== errors */

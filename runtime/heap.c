@@ -81,6 +81,7 @@ movgc_heap *movgc_heap_new(const movgc_config *cfg) {
 void movgc_heap_free(movgc_heap *h) {
     if (!h)
         return;
+    mg_pauses_report(h);
     mg_los_free(h);
     mg_old_free(h);
     mg_nursery_free(h);
@@ -115,6 +116,7 @@ static void end(movgc_heap *h, const char *kind, uint64_t t0, size_t before,
     h->stats.total_pause_ns += pause;
     if (pause > h->stats.max_pause_ns)
         h->stats.max_pause_ns = pause;
+    mg_pauses_record(h, kind, pause);
     h->stats.heap_bytes = h->held;
     if (h->cfg.flags & MOVGC_VERIFY) {
         char when[32];

@@ -20,6 +20,7 @@
 #include "nursery.h"
 #include "object.h"
 #include "oldspace.h"
+#include "pauses.h"
 #include "roots.h"
 
 struct movgc_heap {
@@ -39,6 +40,7 @@ struct movgc_heap {
     unsigned stress_tick;        /* allocations since the last stress full GC */
     int last_error;
     bool collecting;             /* inside a collection */
+    struct pauses pauses;        /* pause distributions (pauses.c) */
 };
 
 /* May the heap take bytes more from the OS under the limit? */
