@@ -16,21 +16,19 @@
  * that later promotion reuses.
  *
  * Not everything is worth moving.  After marking, the old space is judged by
- * regions of REGION_WORDS words: the regions of a dense prefix stay where
- * they are, and their objects are then treated exactly like pinned ones
- * (their 'live' bits become 'pinned'/'pinend' bits), so their holes become
- * gaps; only the regions above it slide, and the prefix covers everything
- * until measured fragmentation passes FRAG_TRIGGER (see "selection").  When
- * nothing moves the update and slide passes are skipped.  A fourth table, 'starts', has
- * the first word of each marked movable old object, so that kept regions
- * are converted from the bitmaps alone, without reading a header.
+ * regions of REGION_WORDS words: the objects of a dense prefix, below word
+ * 'bound', stay where they are and the holes between them become gaps;
+ * only what lies above slides (down to 'bound'), and the prefix covers
+ * everything until measured fragmentation passes FRAG_TRIGGER (see
+ * "selection").  When nothing moves the update and slide passes are
+ * skipped.
  * Invariants:
  * [compact.live] after marking, an old object is reachable iff its first
  *   word has a 'live' or 'pinned' bit; a young one iff its 'nmark' bit.
  * [compact.order] every reference is updated before any object moves.
- * [compact.kept] after selection, every marked old object whose first word
- *   lies in a kept region has a 'pinned' bit and no 'live' bits; the
- *   'starts' bit of a movable object is set iff its 'live' bits are. */
+ * [compact.bound] 'bound' is not inside an object: objects below it keep
+ *   their addresses; the holes below it are filled and listed before
+ *   anything moves, and nothing moves below it. */
 #include "compact.h"
 
 #include <stdio.h>
@@ -55,6 +53,14 @@ struct bitmap {
     size_t bytes;   /* mapping length */
 };
 
+/* Holes turned into fillers; those of MIN_GAP bytes or more are listed. */
+struct gaps {
+    struct gap *g;            /* address order */
+    size_t n, cap;
+    size_t waste;             /* bytes of holes not listed */
+    bool full;                /* the list could not grow: list no more */
+};
+
 struct selection {
     size_t regions;           /* regions of the old space */
     size_t used_words;        /* words of [base, top) */
@@ -68,14 +74,15 @@ struct full {
     char *top;            /* old space top at the start */
     size_t nblocks;
     struct bitmap live, pinned, pinend, nmark;
-    struct bitmap starts;  /* first word of each marked movable old object */
     char **table;         /* per block destination */
     size_t table_bytes;
     bool any_pinned;
     void **stack;         /* mark stack */
     size_t sp, cap;
     size_t live_bytes;
+    size_t bound;         /* [compact.bound] in words from base */
     bool moving;          /* some object may move: update and slide needed */
+    struct gaps gaps;     /* holes found, for promotion to reuse */
     struct selection sel; /* what selection decided, for MOVGC_VERBOSE */
 };
 
@@ -176,7 +183,6 @@ static void scan(struct full *f, void *obj) {
     if (w < (uintptr_t)(f->top - f->base) / 8) {
         size_t words = mg_hdr_size(hdr) / 8;
         if (!(f->any_pinned && bit_get(&f->pinned, w))) {
-            bit_set(&f->starts, w);
             bits_set(&f->live, w + 1, w + words);
             f->live_bytes += words * 8;
         }
@@ -278,6 +284,36 @@ static void mark_all(struct full *f) {
     mg_final_select(h, false, &ops);
 }
 
+/* ================================================================= holes */
+
+/* Holes smaller than MIN_GAP stay fillers: promotion would mostly skip
+ * them, and a list entry each would cost more than they hold.  The pages
+ * wholly inside a gap of DISCARD_MIN bytes or more go back to the OS
+ * (they stay mapped, and read as zero when promotion reaches them). */
+#define MIN_GAP ((size_t)256)
+#define DISCARD_MIN ((size_t)16 << 10)
+
+/* Turn [lo, hi) into fillers, its inner pages given back first if it is
+ * big (a filler header every MG_FILLER_MAX bytes touches few of them).
+ * Returns the bytes given back. */
+static size_t fill_gap(char *lo, char *hi) {
+    size_t bytes = (size_t)(hi - lo), given = 0;
+    if (bytes >= DISCARD_MIN) {
+        uintptr_t page = mg_vm_page();
+        uintptr_t a = ((uintptr_t)lo + MG_WORD + page - 1) & ~(page - 1);
+        uintptr_t b = (uintptr_t)hi & ~(page - 1);
+        if (a < b) {
+            given = (size_t)(b - a);
+            mg_vm_discard((void *)a, given);
+        }
+    }
+    mg_fill(lo, bytes);
+    /* each further filler header faulted a page back in */
+    for (size_t at = MG_FILLER_MAX; at < bytes && given > 0; at += MG_FILLER_MAX)
+        given -= given >= mg_vm_page() ? mg_vm_page() : given;
+    return given;
+}
+
 /* ============================================================= selection */
 
 /* A region is 32 KiB: REGION_BMW words of each bitmap. */
@@ -311,69 +347,99 @@ static uint64_t word_mask(size_t i, size_t lo, size_t hi) {
     return m;
 }
 
-/* First set bit of b in [lo, hi), or SIZE_MAX. */
+/* First set bit of b in [lo, hi), or hi. */
 static size_t first_set(const struct bitmap *b, size_t lo, size_t hi) {
     for (size_t i = lo >> 6; i * 64 < hi; i++) {
         uint64_t x = b->w[i] & word_mask(i, lo, hi);
         if (x)
             return i * 64 + (size_t)__builtin_ctzll(x);
     }
-    return SIZE_MAX;
+    return hi;
 }
 
-/* Last set bit of b in [lo, hi), or SIZE_MAX. */
-static size_t last_set(const struct bitmap *b, size_t lo, size_t hi) {
-    for (size_t i = (hi - 1) >> 6; i * 64 + 64 > lo; i--) {
-        uint64_t x = b->w[i] & word_mask(i, lo, hi);
+/* First clear bit of b in [lo, hi), or hi. */
+static size_t first_clear(const struct bitmap *b, size_t lo, size_t hi) {
+    for (size_t i = lo >> 6; i * 64 < hi; i++) {
+        uint64_t x = ~b->w[i] & word_mask(i, lo, hi);
         if (x)
-            return i * 64 + (size_t)last_bit(x);
-        if (i == 0)
-            break;
+            return i * 64 + (size_t)__builtin_ctzll(x);
     }
-    return SIZE_MAX;
+    return hi;
 }
 
-/* One past the last word of the movable object starting at word s: the
- * first word after s that is not live or starts another object.  Bits
- * above 'top' are clear, so the search ends inside the bitmap. */
-static size_t object_end(const struct full *f, size_t s) {
-    size_t p = s + 1;
-    for (size_t i = p >> 6;; i++) {
-        uint64_t stop = ~f->live.w[i] | f->starts.w[i];
-        if (i == p >> 6)
-            stop &= ~below((unsigned)(p & 63));
-        if (stop)
-            return i * 64 + (size_t)__builtin_ctzll(stop);
+/* One past the pinned object covering word w, or w if none does.  A
+ * pinned object is in the old space, so under MG_LARGE_MIN bytes: its
+ * first word is at most that far back. */
+static size_t past_pinned(const struct full *f, size_t w) {
+    if (!f->any_pinned)
+        return w;
+    size_t reach = MG_LARGE_MIN / 8, lo = w > reach ? w - reach : 0;
+    for (size_t i = w >> 6;; i--) {
+        uint64_t x = f->pinned.w[i] & word_mask(i, lo, w + 1);
+        if (x) {
+            size_t start = i * 64 + (size_t)last_bit(x);
+            size_t end = first_set(&f->pinend, start + 1, f->nblocks * 64);
+            return end > w ? end : w;
+        }
+        if (i * 64 <= lo)
+            return w;
     }
 }
 
-/* Keep in place every movable object starting in words [lo, hi), by
- * turning it into a pinned one [compact.kept]: a 'pinned' bit on its first
- * word, a 'pinend' bit just past it, no 'live' bits.  Works on bitmap
- * words: an object ends where a live word is followed by a dead word or by
- * another object's start.  Returns the live words it cleared. */
-POPCNT_CLONES static size_t keep_range(struct full *f, size_t lo, size_t hi) {
-    size_t sw = first_set(&f->starts, lo, hi);
-    if (sw == SIZE_MAX)
-        return 0;
-    size_t ew = object_end(f, last_set(&f->starts, lo, hi));
-    size_t cleared = 0;
-    uint64_t carry = 0;  /* top live bit of the previous word, before clearing */
-    for (size_t i = sw >> 6; i * 64 < ew; i++) {
-        uint64_t m = word_mask(i, sw, ew);
-        uint64_t live = f->live.w[i], starts = f->starts.w[i];
-        uint64_t ends = ((live << 1) | carry) & (~live | starts) & m;
-        if (i == sw >> 6)
-            ends &= ~((uint64_t)1 << (sw & 63));  /* sw ends a moved object */
-        f->pinned.w[i] |= starts & m;
-        f->pinend.w[i] |= ends;
-        f->live.w[i] = live & ~m;
-        f->starts.w[i] = starts & ~m;
-        cleared += (size_t)__builtin_popcountll(live & m);
-        carry = live >> 63;
+/* The first word at or after w (a region boundary) that is inside no
+ * object, marked or pinned: where sliding may start. [compact.bound] */
+static size_t boundary(const struct full *f, size_t w) {
+    size_t used = f->sel.used_words;
+    while (w < used) {
+        size_t z = first_clear(&f->live, w, used);
+        size_t past = past_pinned(f, z);
+        if (past == z)
+            return z;
+        w = past;
     }
-    bit_set(&f->pinend, ew);
-    return cleared;
+    return used;
+}
+
+/* Turn [lo, hi) into fillers and list it if it is big enough. */
+static void add_gap(struct gaps *gs, char *lo, char *hi) {
+    size_t given = fill_gap(lo, hi), bytes = (size_t)(hi - lo);
+    if (gs->full || bytes < MIN_GAP) {
+        gs->waste += bytes;
+        return;
+    }
+    if (gs->n == gs->cap) {
+        size_t cap = gs->cap ? gs->cap * 2 : 64;
+        struct gap *more = realloc(gs->g, cap * sizeof *more);
+        if (!more) {  /* best effort: an unlisted gap is only waste */
+            gs->full = true;
+            gs->waste += bytes;
+            return;
+        }
+        gs->g = more;
+        gs->cap = cap;
+    }
+    gs->g[gs->n++] = (struct gap){lo, hi, given};
+}
+
+/* The holes below 'bound': runs of words in no marked or pinned object. */
+static void prefix_holes(struct full *f) {
+    size_t p = 0, bound = f->bound;
+    while (p < bound) {
+        size_t z = first_clear(&f->live, p, bound);
+        if (z >= bound)
+            return;
+        if (f->any_pinned && bit_get(&f->pinned, z)) {
+            p = past_pinned(f, z);
+            continue;
+        }
+        size_t e = first_set(&f->live, z + 1, bound);
+        if (f->any_pinned) {
+            size_t pin = first_set(&f->pinned, z + 1, e);
+            e = pin < e ? pin : e;
+        }
+        add_gap(&f->gaps, f->base + 8 * z, f->base + 8 * e);
+        p = e;
+    }
 }
 
 /* Live words of region r. */
@@ -408,9 +474,9 @@ static size_t dense_prefix(const struct full *f, const uint16_t *live) {
     return end;
 }
 
-/* Decide per region, keep the others in place [compact.kept], and say
- * whether anything is left to move.  Without memory for the decision or
- * the pin tables, everything slides, as it always may. */
+/* Decide where sliding starts [compact.bound], fill and list the holes
+ * below, and say whether anything is left to move.  Without memory for the
+ * decision everything slides, as it always may. */
 static void select_regions(struct full *f) {
     struct selection *s = &f->sel;
     s->used_words = (size_t)(f->top - f->base) / 8;
@@ -425,17 +491,10 @@ static void select_regions(struct full *f) {
     }
     s->prefix = dense_prefix(f, live);
     free(live);
-    if (s->prefix > 0 && !f->any_pinned) {
-        size_t bits = f->nblocks * 64;
-        if (!bitmap_new(&f->pinned, bits) || !bitmap_new(&f->pinend, bits)) {
-            s->prefix = 0;
-            return;
-        }
-        f->any_pinned = true;
-    }
-    size_t hi = s->prefix * REGION_WORDS;
-    size_t cleared = keep_range(f, 0, hi < s->used_words ? hi : s->used_words);
-    f->moving = cleared < s->live_words;
+    size_t w = s->prefix * REGION_WORDS;
+    f->bound = s->prefix == 0 ? 0 : boundary(f, w < s->used_words ? w : s->used_words);
+    prefix_holes(f);
+    f->moving = first_set(&f->live, f->bound, s->used_words) < s->used_words;
 }
 
 /* ============================================================== planning */
@@ -459,15 +518,22 @@ static inline char *forward_word(const struct full *f, size_t w) {
 
 static inline void *forward(const struct full *f, void *obj) {
     size_t w = old_word(f, mg_hdr(obj));
-    if (f->any_pinned && bit_get(&f->pinned, w))
+    if (w < f->bound || (f->any_pinned && bit_get(&f->pinned, w)))
         return obj;
     return forward_word(f, w) + MG_WORD;
 }
 
-/* Fill table[]; return the new top. */
+/* Fill table[] from the block of 'bound' on (forward() never reads the
+ * entries below); return the new top.  The pin ends below 'bound' in its
+ * block are dropped: sliding starts at 'bound'. [compact.bound] */
 POPCNT_CLONES static char *plan(struct full *f) {
-    char *dest = f->base;
-    for (size_t b = 0; b < f->nblocks; b++) {
+    size_t b0 = f->bound >> 6;
+    unsigned k0 = (unsigned)(f->bound & 63);
+    if (f->any_pinned)
+        f->pinend.w[b0] &= ~below(k0);
+    char *dest = f->base + 8 * f->bound -
+                 8 * (size_t)__builtin_popcountll(f->live.w[b0] & below(k0));
+    for (size_t b = b0; b < f->nblocks; b++) {
         f->table[b] = dest;
         uint64_t ends = f->any_pinned ? f->pinend.w[b] : 0;
         if (ends) {
@@ -486,76 +552,23 @@ static inline char *gap_start(const struct full *f, size_t w) {
     return forward_word(f, w);
 }
 
-/* Holes smaller than MIN_GAP stay fillers: promotion would mostly skip
- * them, and a list entry each would cost more than they hold.  The pages
- * wholly inside a gap of DISCARD_MIN bytes or more go back to the OS
- * (they stay mapped, and read as zero when promotion reaches them). */
-#define MIN_GAP ((size_t)256)
-#define DISCARD_MIN ((size_t)16 << 10)
-
-/* Turn [lo, hi) into fillers, its inner pages given back first if it is
- * big (a filler header every MG_FILLER_MAX bytes touches few of them).
- * Returns the bytes given back. */
-static size_t fill_gap(char *lo, char *hi) {
-    size_t bytes = (size_t)(hi - lo), given = 0;
-    if (bytes >= DISCARD_MIN) {
-        uintptr_t page = mg_vm_page();
-        uintptr_t a = ((uintptr_t)lo + MG_WORD + page - 1) & ~(page - 1);
-        uintptr_t b = (uintptr_t)hi & ~(page - 1);
-        if (a < b) {
-            given = (size_t)(b - a);
-            mg_vm_discard((void *)a, given);
-        }
-    }
-    mg_fill(lo, bytes);
-    /* each further filler header faulted a page back in */
-    for (size_t at = MG_FILLER_MAX; at < bytes && given > 0; at += MG_FILLER_MAX)
-        given -= given >= mg_vm_page() ? mg_vm_page() : given;
-    return given;
-}
-
-/* Once objects have slid: fill every gap before a pinned or kept object,
- * so the old space walks from base to top [old.walk], and list those of
- * MIN_GAP bytes or more, address order, for promotion to reuse (NULL/0 if
- * none).  Best effort: a gap left off the list is only waste. */
-POPCNT_CLONES static struct gap *reclaim_gaps(struct full *f, size_t *ngaps,
-                                              size_t *waste) {
-    *ngaps = 0;
-    *waste = 0;
+/* Once objects have slid: fill and list the gap before every pinned
+ * object above 'bound', so that the old space walks from base to top
+ * [old.walk] and promotion reuses them (address order follows the holes
+ * below 'bound'). */
+POPCNT_CLONES static void pinned_gaps(struct full *f) {
     if (!f->any_pinned)
-        return NULL;
-    size_t n = 0, cap = 0;
-    struct gap *g = NULL;
-    bool listing = true;
-    for (size_t b = 0; b < f->nblocks; b++) {
+        return;
+    for (size_t b = f->bound >> 6; b < f->nblocks; b++) {
         /* a pinned object where another ends has no gap before it */
         uint64_t after_hole = f->pinned.w[b] & ~f->pinend.w[b];
         for (uint64_t bits = after_hole; bits; bits &= bits - 1) {
             size_t w = b * 64 + (size_t)__builtin_ctzll(bits);
             char *lo = gap_start(f, w), *hi = f->base + 8 * w;
-            if (lo == hi)
-                continue;
-            size_t given = fill_gap(lo, hi);
-            if (!listing || (size_t)(hi - lo) < MIN_GAP) {
-                *waste += (size_t)(hi - lo);
-                continue;
-            }
-            if (n == cap) {
-                size_t more_cap = cap ? cap * 2 : 16;
-                struct gap *more = realloc(g, more_cap * sizeof *more);
-                if (!more) {
-                    listing = false;
-                    *waste += (size_t)(hi - lo);
-                    continue;
-                }
-                g = more;
-                cap = more_cap;
-            }
-            g[n++] = (struct gap){lo, hi, given};
+            if (w >= f->bound && lo < hi)
+                add_gap(&f->gaps, lo, hi);
         }
     }
-    *ngaps = n;
-    return g;
 }
 
 /* ============================================================== updating */
@@ -660,7 +673,7 @@ POPCNT_CLONES static size_t slide(struct full *f) {
         void *obj = at + MG_WORD;
         size_t size = mg_obj_size(obj);
         update_object(f, obj);
-        if (!(f->any_pinned && bit_get(&f->pinned, w))) {
+        if (w >= f->bound && !(f->any_pinned && bit_get(&f->pinned, w))) {
             char *to = forward_word(f, w);
             if (to != at) {
                 move_down(to, at, size);
@@ -676,7 +689,6 @@ POPCNT_CLONES static size_t slide(struct full *f) {
 
 static void tables_free(struct full *f) {
     bitmap_free(&f->live);
-    bitmap_free(&f->starts);
     bitmap_free(&f->pinned);
     bitmap_free(&f->pinend);
     bitmap_free(&f->nmark);
@@ -690,7 +702,7 @@ static bool tables_new(struct full *f) {
     size_t page = mg_vm_page();
     f->table_bytes = (f->nblocks * sizeof *f->table + page - 1) & ~(page - 1);
     f->table = mg_vm_map_filled(f->table_bytes);
-    return f->table && bitmap_new(&f->live, bits) && bitmap_new(&f->starts, bits) &&
+    return f->table && bitmap_new(&f->live, bits) &&
            (!f->any_pinned ||
             (bitmap_new(&f->pinned, bits) && bitmap_new(&f->pinend, bits))) &&
            bitmap_new(&f->nmark, f->h->nursery.semi / 8);
@@ -701,10 +713,10 @@ static void report(const struct full *f, size_t moved) {
     const struct selection *s = &f->sel;
     double used = s->used_words ? (double)s->used_words : 1;
     fprintf(stderr,
-            "movgc: full old space %zuK, %.1f%% free; %zu regions, %zu kept in "
-            "place; moved %zuK\n",
+            "movgc: full old space %zuK, %.1f%% free; the first %zuK stay, "
+            "%zu holes reused; moved %zuK\n",
             s->used_words >> 7, 100.0 * (double)(s->used_words - s->live_words) / used,
-            s->regions, s->prefix, moved >> 10);
+            f->bound >> 7, f->gaps.n, moved >> 10);
 }
 
 bool mg_compact_collect(movgc_heap *h, struct compact_times *out, size_t *live) {
@@ -728,12 +740,11 @@ bool mg_compact_collect(movgc_heap *h, struct compact_times *out, size_t *live) 
     update_tables(&f);
     uint64_t t3 = mg_now_ns();
     size_t moved = f.moving ? slide(&f) : 0;
-    size_t ngaps, waste;
-    struct gap *gaps = reclaim_gaps(&f, &ngaps, &waste);
+    pinned_gaps(&f);
     uint64_t t4 = mg_now_ns();
     h->stats.bytes_compacted += moved;
     *out = (struct compact_times){t1 - t0, t2 - t1, t3 - t2, t4 - t3};
-    mg_old_reset(h, new_top, gaps, ngaps, waste);
+    mg_old_reset(h, new_top, f.gaps.g, f.gaps.n, f.gaps.waste);
     mg_los_sweep(h);
     if (h->cfg.flags & MOVGC_VERBOSE)
         report(&f, moved);
