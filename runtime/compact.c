@@ -729,6 +729,7 @@ bool mg_compact_collect(movgc_heap *h, struct compact_times *out, size_t *live) 
         mg_error(h, MOVGC_E_NOMEM, "full GC: no memory for its side tables");
         return false;
     }
+    f.gaps.g = mg_old_take_gaps(h, &f.gaps.cap);
     uint64_t t0 = mg_now_ns();
     mark_all(&f);
     uint64_t t1 = mg_now_ns();
@@ -744,7 +745,7 @@ bool mg_compact_collect(movgc_heap *h, struct compact_times *out, size_t *live) 
     uint64_t t4 = mg_now_ns();
     h->stats.bytes_compacted += moved;
     *out = (struct compact_times){t1 - t0, t2 - t1, t3 - t2, t4 - t3};
-    mg_old_reset(h, new_top, f.gaps.g, f.gaps.n, f.gaps.waste);
+    mg_old_reset(h, new_top, f.gaps.g, f.gaps.n, f.gaps.cap, f.gaps.waste);
     mg_los_sweep(h);
     if (h->cfg.flags & MOVGC_VERBOSE)
         report(&f, moved);

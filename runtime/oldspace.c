@@ -158,15 +158,25 @@ void mg_old_trim(movgc_heap *h, size_t slack) {
         o->limit = o->end;
 }
 
+struct gap *mg_old_take_gaps(movgc_heap *h, size_t *cap) {
+    struct oldspace *o = &h->old;
+    struct gap *g = o->gaps;
+    *cap = o->gap_cap;
+    o->gaps = NULL;
+    o->gap_cap = o->ngaps = o->next_gap = 0;
+    return g;
+}
+
 /* The pages of the old gaps not entered count as held again (some now
  * hold objects), then those of the new gaps do not. [old.discard] */
 void mg_old_reset(movgc_heap *h, char *top, struct gap *gaps, size_t ngaps,
-                  size_t waste) {
+                  size_t cap, size_t waste) {
     struct oldspace *o = &h->old;
     o->waste = waste;
     h->held += o->discarded;
     free(o->gaps);
     o->gaps = gaps;
+    o->gap_cap = cap;
     o->ngaps = ngaps;
     o->next_gap = 0;
     o->gap_bytes = 0;

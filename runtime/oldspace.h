@@ -21,6 +21,7 @@ struct oldspace {
     bool in_gap;      /* the bump range is a gap, not the tail */
     struct gap *gaps; /* gaps left by the last compaction, address order */
     size_t ngaps, next_gap;
+    size_t gap_cap;   /* entries allocated at 'gaps' */
     size_t gap_bytes; /* free bytes in gaps not yet reused */
     size_t discarded; /* [old.discard] page bytes given back in gaps ahead */
     size_t waste;     /* bytes of holes too small to list, below top */
@@ -51,10 +52,14 @@ void mg_old_seal(movgc_heap *h);
 size_t mg_old_used(const movgc_heap *h);
 /* Commit or release so that [base, end) covers want bytes plus slack. */
 void mg_old_trim(movgc_heap *h, size_t slack);
-/* After a compaction: the new top, the gaps (ownership passes), whose
- * 'discarded' pages no longer count as held, and the bytes of the holes
- * left as fillers, which do not count as used. */
+/* The gap list's array, emptied, for the full collection to refill (one
+ * array serves every collection); *cap gets its length.  Allocation must
+ * not enter the old space until mg_old_reset. */
+struct gap *mg_old_take_gaps(movgc_heap *h, size_t *cap);
+/* After a compaction: the new top, the gaps (ngaps of an array of cap;
+ * ownership passes), whose 'discarded' pages no longer count as held, and
+ * the bytes of the holes left as fillers, which do not count as used. */
 void mg_old_reset(movgc_heap *h, char *top, struct gap *gaps, size_t ngaps,
-                  size_t waste);
+                  size_t cap, size_t waste);
 
 #endif
