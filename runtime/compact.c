@@ -291,7 +291,7 @@ static void mark_all(struct full *f) {
  * wholly inside a gap of DISCARD_MIN bytes or more go back to the OS
  * (they stay mapped, and read as zero when promotion reaches them). */
 #define MIN_GAP ((size_t)256)
-#define DISCARD_MIN ((size_t)16 << 10)
+#define DISCARD_MIN ((size_t)8 << 10)
 
 /* Turn [lo, hi) into fillers, its inner pages given back first if it is
  * big (a filler header every MG_FILLER_MAX bytes touches few of them).
@@ -322,16 +322,20 @@ static size_t fill_gap(char *lo, char *hi) {
 /* The policy, in the terms of a sliding collector whose update pass
  * visits every live object as soon as anything moves: moving a little is
  * not much cheaper than moving a lot, so a collection either moves nothing
- * or compacts for real.  While at most FRAG_TRIGGER of [base, top) is
- * free, nothing moves: every region stays and its holes become gaps.  (At
- * a collection, the growth factor's worth of the space is garbage made
- * since the last one: 20% at growth 1.25; the trigger is above that.)
- * Past it, everything above a dense prefix slides, and the free tail goes
+ * or compacts for real.  Free space in holes of MIN_GAP bytes or more is
+ * reused by promotion, so it is not lost; smaller holes are.  While at
+ * most FRAG_TRIGGER of [base, top) is free and at most WASTE_TRIGGER of it
+ * lies in holes too small to reuse, nothing moves: every region stays and
+ * its holes become gaps.  (At a collection, the growth factor's worth of
+ * the space, and at least two nurseries' worth, is garbage made since the
+ * last one: 20% and more at growth 1.25; the trigger is well above that.)
+ * Past either, everything above a dense prefix slides, and the free tail goes
  * back to the OS: the prefix is the longest run of regions from 'base' at
  * most FRAG_TARGET free, so the next collections start well under the
  * trigger again. */
 #define FRAG_TRIGGER 0.30
-#define FRAG_TARGET 0.15
+#define WASTE_TRIGGER 0.10
+#define FRAG_TARGET 0.05
 
 static int last_bit(uint64_t x) { return 63 - __builtin_clzll(x); }
 
@@ -442,6 +446,22 @@ static void prefix_holes(struct full *f) {
     }
 }
 
+/* Words in holes too small to list (pinned objects count as holes here:
+ * they are few). */
+static size_t small_holes(const struct full *f) {
+    size_t used = f->sel.used_words, n = 0;
+    for (size_t p = 0; p < used;) {
+        size_t z = first_clear(&f->live, p, used);
+        if (z >= used)
+            break;
+        size_t e = first_set(&f->live, z + 1, used);
+        if ((e - z) * 8 < MIN_GAP)
+            n += e - z;
+        p = e;
+    }
+    return n;
+}
+
 /* Live words of region r. */
 POPCNT_CLONES static size_t region_live(const struct full *f, size_t r) {
     size_t b1 = (r + 1) * REGION_BMW, n = 0;
@@ -461,7 +481,9 @@ static size_t region_words(const struct full *f, size_t r) {
  * under FRAG_TRIGGER, else the longest prefix under FRAG_TARGET. */
 static size_t dense_prefix(const struct full *f, const uint16_t *live) {
     const struct selection *s = &f->sel;
-    if ((double)(s->used_words - s->live_words) <= FRAG_TRIGGER * (double)s->used_words)
+    double used = (double)s->used_words;
+    if ((double)(s->used_words - s->live_words) <= FRAG_TRIGGER * used &&
+        (double)small_holes(f) <= WASTE_TRIGGER * used)
         return s->regions;
     size_t end = 0, words = 0, free_words = 0;
     for (size_t r = 0; r < s->regions; r++) {

@@ -39,9 +39,9 @@ static size_t pop_bytes(size_t i)
     return 8 * (1 + (i * 7919) % 25);
 }
 
-/* A verified heap, and n objects made old and compact by two full
- * collections (the first tenures them, the second slides out the dead
- * spine chunks' neighbours if any). */
+/* A verified heap, and n objects made old and compact, in index order
+ * (full collections along the way tenure them in batches, and one at n/2
+ * parts the two halves), by the time it returns. */
 static void pop_build(struct pop *p, size_t n)
 {
     movgc_config c = tu_config();
@@ -54,8 +54,11 @@ static void pop_build(struct pop *p, size_t n)
     ROOT(p->spine);
     for (size_t k = 0; k < (n + CHUNK - 1) / CHUNK; k++)
         SET_NEW(p->spine, k, movgc_alloc(H, 2, CHUNK, 0));
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         pop_set(p, i, tu_alloc_filled(3, 0, pop_bytes(i), i));
+        if ((i + 1) % 8192 == 0 || i + 1 == n / 2)
+            movgc_collect(H, MOVGC_FULL);
+    }
     movgc_collect(H, MOVGC_FULL);
     movgc_collect(H, MOVGC_FULL);
 }
