@@ -285,7 +285,9 @@ MOVGC_API void movgc_collect(movgc_heap *h, int kind);
 typedef struct movgc_stats {
     uint64_t minor_collections, full_collections;
     uint64_t bytes_allocated;  /* total ever requested, headers included */
-    uint64_t bytes_promoted;   /* copied from nursery to old space */
+    uint64_t bytes_promoted;   /* entered the old generation: survivors copied
+                                  out of the nursery, large objects made old
+                                  in place */
     uint64_t bytes_compacted;  /* moved by full collections */
     size_t live_bytes;         /* reachable bytes found by the last full one */
     size_t heap_bytes;         /* bytes held from the OS right now */
@@ -297,9 +299,19 @@ typedef struct movgc_stats {
                                   another such object reaches them; a
                                   number that stays up is a cycle through
                                   finalizable objects, which never runs */
+    /* Appended later (fill with a size that covers them): the median, the
+     * 99th percentile and the longest pause of each kind of collection, in
+     * ns, 0 before the first.  Percentiles come from a histogram whose
+     * buckets are 1/16 of a power of two wide, so they may be up to 6.25%
+     * above the exact value (never above the maximum, which is exact). */
+    uint64_t minor_pause_p50_ns, minor_pause_p99_ns, minor_pause_max_ns;
+    uint64_t full_pause_p50_ns, full_pause_p99_ns, full_pause_max_ns;
 } movgc_stats;
 
-/* Fill the first size bytes of *out (pass sizeof *out).  Never collects. */
+/* Fill the first size bytes of *out (pass sizeof *out; a program built
+ * against an older, shorter movgc_stats passes its own size and gets the
+ * fields it knows).  Under MOVGC_VERBOSE, movgc_heap_free prints the
+ * pause percentiles of each kind.  Never collects. */
 MOVGC_API void movgc_get_stats(movgc_heap *h, movgc_stats *out, size_t size);
 
 /* =================================================================== errors */

@@ -14,12 +14,24 @@
  * Sliding keeps new <= old for every object, so objects before a pinned one
  * never reach it, and the space between the last of them and it is a gap
  * that later promotion reuses.
+ *
+ * Not everything is worth moving.  After marking, the old space is judged by
+ * regions of REGION_WORDS words: the objects of a dense prefix, below word
+ * 'bound', stay where they are and the holes between them become gaps;
+ * only what lies above slides (down to 'bound'), and the prefix covers
+ * everything until measured fragmentation passes FRAG_TRIGGER (see
+ * "selection").  When nothing moves the update and slide passes are
+ * skipped.
  * Invariants:
  * [compact.live] after marking, an old object is reachable iff its first
  *   word has a 'live' or 'pinned' bit; a young one iff its 'nmark' bit.
- * [compact.order] every reference is updated before any object moves. */
+ * [compact.order] every reference is updated before any object moves.
+ * [compact.bound] 'bound' is not inside an object: objects below it keep
+ *   their addresses; the holes below it are filled and listed before
+ *   anything moves, and nothing moves below it. */
 #include "compact.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +53,21 @@ struct bitmap {
     size_t bytes;   /* mapping length */
 };
 
+/* Holes turned into fillers; those of MIN_GAP bytes or more are listed. */
+struct gaps {
+    struct gap *g;            /* address order */
+    size_t n, cap;
+    size_t waste;             /* bytes of holes not listed */
+    bool full;                /* the list could not grow: list no more */
+};
+
+struct selection {
+    size_t regions;           /* regions of the old space */
+    size_t used_words;        /* words of [base, top) */
+    size_t live_words;        /* words of marked movable old objects */
+    size_t prefix;            /* regions [0, prefix) may stay in place */
+};
+
 struct full {
     movgc_heap *h;
     char *base;           /* old space base */
@@ -53,6 +80,10 @@ struct full {
     void **stack;         /* mark stack */
     size_t sp, cap;
     size_t live_bytes;
+    size_t bound;         /* [compact.bound] in words from base */
+    bool moving;          /* some object may move: update and slide needed */
+    struct gaps gaps;     /* holes found, for promotion to reuse */
+    struct selection sel; /* what selection decided, for MOVGC_VERBOSE */
 };
 
 /* ============================================================== bitmaps */
@@ -61,7 +92,7 @@ static bool bitmap_new(struct bitmap *b, size_t bits) {
     size_t page = mg_vm_page();
     b->nwords = bits / 64 + 1;
     b->bytes = (b->nwords * 8 + page - 1) & ~(page - 1);
-    b->w = mg_vm_map(b->bytes);
+    b->w = mg_vm_map_filled(b->bytes);
     return b->w != NULL;
 }
 
@@ -261,11 +292,242 @@ static void mark_all(struct full *f) {
     mg_final_select(h, false, &ops);
 }
 
-/* ============================================================== planning */
+/* ================================================================= holes */
+
+/* Holes smaller than MIN_GAP stay fillers: promotion would mostly skip
+ * them, and a list entry each would cost more than they hold.  The pages
+ * wholly inside a gap of DISCARD_MIN bytes or more go back to the OS
+ * (they stay mapped, and read as zero when promotion reaches them). */
+#define MIN_GAP ((size_t)256)
+#define DISCARD_MIN ((size_t)8 << 10)
+
+/* Turn [lo, hi) into fillers, its inner pages given back first if it is
+ * big (a filler header every MG_FILLER_MAX bytes touches few of them).
+ * Returns the bytes given back. */
+static size_t fill_gap(char *lo, char *hi) {
+    size_t bytes = (size_t)(hi - lo), given = 0;
+    if (bytes >= DISCARD_MIN) {
+        uintptr_t page = mg_vm_page();
+        uintptr_t a = ((uintptr_t)lo + MG_WORD + page - 1) & ~(page - 1);
+        uintptr_t b = (uintptr_t)hi & ~(page - 1);
+        if (a < b) {
+            given = (size_t)(b - a);
+            mg_vm_discard((void *)a, given);
+        }
+    }
+    mg_fill(lo, bytes);
+    /* each further filler header faulted a page back in */
+    for (size_t at = MG_FILLER_MAX; at < bytes && given > 0; at += MG_FILLER_MAX)
+        given -= given >= mg_vm_page() ? mg_vm_page() : given;
+    return given;
+}
+
+/* ============================================================= selection */
+
+/* A region is 32 KiB: REGION_BMW words of each bitmap. */
+#define REGION_WORDS ((size_t)4096)
+#define REGION_BMW (REGION_WORDS / 64)
+/* The policy, in the terms of a sliding collector whose update pass
+ * visits every live object as soon as anything moves: moving a little is
+ * not much cheaper than moving a lot, so a collection either moves nothing
+ * or compacts for real.  Free space in holes of MIN_GAP bytes or more is
+ * reused by promotion, so it is not lost; smaller holes are.  While at
+ * most FRAG_TRIGGER of [base, top) is free and at most WASTE_TRIGGER of it
+ * lies in holes too small to reuse, nothing moves: every region stays and
+ * its holes become gaps.  (At a collection, the growth factor's worth of
+ * the space, and at least two nurseries' worth, is garbage made since the
+ * last one: 20% and more at growth 1.25; the trigger is well above that.)
+ * Past either, everything above a dense prefix slides, and the free tail goes
+ * back to the OS: the prefix is the longest run of regions from 'base' at
+ * most FRAG_TARGET free, so the next collections start well under the
+ * trigger again. */
+#define FRAG_TRIGGER 0.30
+#define WASTE_TRIGGER 0.10
+#define FRAG_TARGET 0.05
 
 static int last_bit(uint64_t x) { return 63 - __builtin_clzll(x); }
 
 static uint64_t below(unsigned k) { return ((uint64_t)1 << k) - 1; }
+
+/* Bits [lo, hi) of bitmap word i, as a mask (lo < hi, overlapping word i). */
+static uint64_t word_mask(size_t i, size_t lo, size_t hi) {
+    uint64_t m = ~(uint64_t)0;
+    if (lo > i * 64)
+        m &= ~below((unsigned)(lo - i * 64));
+    if (hi < i * 64 + 64)
+        m &= below((unsigned)(hi - i * 64));
+    return m;
+}
+
+/* First set bit of b in [lo, hi), or hi. */
+static size_t first_set(const struct bitmap *b, size_t lo, size_t hi) {
+    for (size_t i = lo >> 6; i * 64 < hi; i++) {
+        uint64_t x = b->w[i] & word_mask(i, lo, hi);
+        if (x)
+            return i * 64 + (size_t)__builtin_ctzll(x);
+    }
+    return hi;
+}
+
+/* First clear bit of b in [lo, hi), or hi. */
+static size_t first_clear(const struct bitmap *b, size_t lo, size_t hi) {
+    for (size_t i = lo >> 6; i * 64 < hi; i++) {
+        uint64_t x = ~b->w[i] & word_mask(i, lo, hi);
+        if (x)
+            return i * 64 + (size_t)__builtin_ctzll(x);
+    }
+    return hi;
+}
+
+/* One past the pinned object covering word w, or w if none does.  A
+ * pinned object is in the old space, so under MG_LARGE_MIN bytes: its
+ * first word is at most that far back. */
+static size_t past_pinned(const struct full *f, size_t w) {
+    if (!f->any_pinned)
+        return w;
+    size_t reach = MG_LARGE_MIN / 8, lo = w > reach ? w - reach : 0;
+    for (size_t i = w >> 6;; i--) {
+        uint64_t x = f->pinned.w[i] & word_mask(i, lo, w + 1);
+        if (x) {
+            size_t start = i * 64 + (size_t)last_bit(x);
+            size_t end = first_set(&f->pinend, start + 1, f->nblocks * 64);
+            return end > w ? end : w;
+        }
+        if (i * 64 <= lo)
+            return w;
+    }
+}
+
+/* The first word at or after w (a region boundary) that is inside no
+ * object, marked or pinned: where sliding may start. [compact.bound] */
+static size_t boundary(const struct full *f, size_t w) {
+    size_t used = f->sel.used_words;
+    while (w < used) {
+        size_t z = first_clear(&f->live, w, used);
+        size_t past = past_pinned(f, z);
+        if (past == z)
+            return z;
+        w = past;
+    }
+    return used;
+}
+
+/* Turn [lo, hi) into fillers and list it if it is big enough. */
+static void add_gap(struct gaps *gs, char *lo, char *hi) {
+    size_t given = fill_gap(lo, hi), bytes = (size_t)(hi - lo);
+    if (gs->full || bytes < MIN_GAP) {
+        gs->waste += bytes;
+        return;
+    }
+    if (gs->n == gs->cap) {
+        size_t cap = gs->cap ? gs->cap * 2 : 64;
+        struct gap *more = realloc(gs->g, cap * sizeof *more);
+        if (!more) {  /* best effort: an unlisted gap is only waste */
+            gs->full = true;
+            gs->waste += bytes;
+            return;
+        }
+        gs->g = more;
+        gs->cap = cap;
+    }
+    gs->g[gs->n++] = (struct gap){lo, hi, given};
+}
+
+/* The holes below 'bound': runs of words in no marked or pinned object. */
+static void prefix_holes(struct full *f) {
+    size_t p = 0, bound = f->bound;
+    while (p < bound) {
+        size_t z = first_clear(&f->live, p, bound);
+        if (z >= bound)
+            return;
+        if (f->any_pinned && bit_get(&f->pinned, z)) {
+            p = past_pinned(f, z);
+            continue;
+        }
+        size_t e = first_set(&f->live, z + 1, bound);
+        if (f->any_pinned) {
+            size_t pin = first_set(&f->pinned, z + 1, e);
+            e = pin < e ? pin : e;
+        }
+        add_gap(&f->gaps, f->base + 8 * z, f->base + 8 * e);
+        p = e;
+    }
+}
+
+/* Words in holes too small to list (pinned objects count as holes here:
+ * they are few). */
+static size_t small_holes(const struct full *f) {
+    size_t used = f->sel.used_words, n = 0;
+    for (size_t p = 0; p < used;) {
+        size_t z = first_clear(&f->live, p, used);
+        if (z >= used)
+            break;
+        size_t e = first_set(&f->live, z + 1, used);
+        if ((e - z) * 8 < MIN_GAP)
+            n += e - z;
+        p = e;
+    }
+    return n;
+}
+
+/* Live words of region r. */
+POPCNT_CLONES static size_t region_live(const struct full *f, size_t r) {
+    size_t b1 = (r + 1) * REGION_BMW, n = 0;
+    if (b1 > f->nblocks)
+        b1 = f->nblocks;
+    for (size_t b = r * REGION_BMW; b < b1; b++)
+        n += (size_t)__builtin_popcountll(f->live.w[b]);
+    return n;
+}
+
+static size_t region_words(const struct full *f, size_t r) {
+    size_t left = f->sel.used_words - r * REGION_WORDS;
+    return left < REGION_WORDS ? left : REGION_WORDS;
+}
+
+/* The end of the dense prefix, in regions: all of them when the space is
+ * under FRAG_TRIGGER, else the longest prefix under FRAG_TARGET. */
+static size_t dense_prefix(const struct full *f, const uint16_t *live) {
+    const struct selection *s = &f->sel;
+    double used = (double)s->used_words;
+    if ((double)(s->used_words - s->live_words) <= FRAG_TRIGGER * used &&
+        (double)small_holes(f) <= WASTE_TRIGGER * used)
+        return s->regions;
+    size_t end = 0, words = 0, free_words = 0;
+    for (size_t r = 0; r < s->regions; r++) {
+        size_t n = region_words(f, r);
+        words += n;
+        free_words += n - live[r];
+        if ((double)free_words <= FRAG_TARGET * (double)words)
+            end = r + 1;
+    }
+    return end;
+}
+
+/* Decide where sliding starts [compact.bound], fill and list the holes
+ * below, and say whether anything is left to move.  Without memory for the
+ * decision everything slides, as it always may. */
+static void select_regions(struct full *f) {
+    struct selection *s = &f->sel;
+    s->used_words = (size_t)(f->top - f->base) / 8;
+    s->regions = (s->used_words + REGION_WORDS - 1) / REGION_WORDS;
+    f->moving = true;
+    uint16_t *live = malloc((s->regions + 1) * sizeof *live);
+    if (!live)
+        return;
+    for (size_t r = 0; r < s->regions; r++) {
+        live[r] = (uint16_t)region_live(f, r);  /* at most REGION_WORDS */
+        s->live_words += live[r];
+    }
+    s->prefix = dense_prefix(f, live);
+    free(live);
+    size_t w = s->prefix * REGION_WORDS;
+    f->bound = s->prefix == 0 ? 0 : boundary(f, w < s->used_words ? w : s->used_words);
+    prefix_holes(f);
+    f->moving = first_set(&f->live, f->bound, s->used_words) < s->used_words;
+}
+
+/* ============================================================== planning */
 
 /* New address of old-space word w (which need not be live). */
 static inline char *forward_word(const struct full *f, size_t w) {
@@ -286,15 +548,22 @@ static inline char *forward_word(const struct full *f, size_t w) {
 
 static inline void *forward(const struct full *f, void *obj) {
     size_t w = old_word(f, mg_hdr(obj));
-    if (f->any_pinned && bit_get(&f->pinned, w))
+    if (w < f->bound || (f->any_pinned && bit_get(&f->pinned, w)))
         return obj;
     return forward_word(f, w) + MG_WORD;
 }
 
-/* Fill table[]; return the new top. */
+/* Fill table[] from the block of 'bound' on (forward() never reads the
+ * entries below); return the new top.  The pin ends below 'bound' in its
+ * block are dropped: sliding starts at 'bound'. [compact.bound] */
 POPCNT_CLONES static char *plan(struct full *f) {
-    char *dest = f->base;
-    for (size_t b = 0; b < f->nblocks; b++) {
+    size_t b0 = f->bound >> 6;
+    unsigned k0 = (unsigned)(f->bound & 63);
+    if (f->any_pinned)
+        f->pinend.w[b0] &= ~below(k0);
+    char *dest = f->base + 8 * f->bound -
+                 8 * (size_t)__builtin_popcountll(f->live.w[b0] & below(k0));
+    for (size_t b = b0; b < f->nblocks; b++) {
         f->table[b] = dest;
         uint64_t ends = f->any_pinned ? f->pinend.w[b] : 0;
         if (ends) {
@@ -313,48 +582,23 @@ static inline char *gap_start(const struct full *f, size_t w) {
     return forward_word(f, w);
 }
 
-/* Fill every gap before a pinned object, listed or not, once objects have
- * slid, so the old space walks from base to top. [old.walk] */
-POPCNT_CLONES static void fill_gaps(struct full *f) {
+/* Once objects have slid: fill and list the gap before every pinned
+ * object above 'bound', so that the old space walks from base to top
+ * [old.walk] and promotion reuses them (address order follows the holes
+ * below 'bound'). */
+POPCNT_CLONES static void pinned_gaps(struct full *f) {
     if (!f->any_pinned)
         return;
-    for (size_t b = 0; b < f->nblocks; b++)
-        for (uint64_t bits = f->pinned.w[b]; bits; bits &= bits - 1) {
+    for (size_t b = f->bound >> 6; b < f->nblocks; b++) {
+        /* a pinned object where another ends has no gap before it */
+        uint64_t after_hole = f->pinned.w[b] & ~f->pinend.w[b];
+        for (uint64_t bits = after_hole; bits; bits &= bits - 1) {
             size_t w = b * 64 + (size_t)__builtin_ctzll(bits);
             char *lo = gap_start(f, w), *hi = f->base + 8 * w;
-            if (lo < hi)
-                mg_fill(lo, (size_t)(hi - lo));
-        }
-}
-
-/* The gaps before pinned objects, address order, for promotion to reuse;
- * NULL/0 if none.  Best effort: a gap left off the list is only waste. */
-POPCNT_CLONES static struct gap *gaps_of(struct full *f, size_t *ngaps) {
-    *ngaps = 0;
-    if (!f->any_pinned)
-        return NULL;
-    size_t n = 0, cap = 0;
-    struct gap *g = NULL;
-    for (size_t b = 0; b < f->nblocks; b++) {
-        for (uint64_t bits = f->pinned.w[b]; bits; bits &= bits - 1) {
-            size_t w = b * 64 + (size_t)__builtin_ctzll(bits);
-            char *lo = gap_start(f, w), *hi = f->base + 8 * w;
-            if (lo == hi)
-                continue;
-            if (n == cap) {
-                cap = cap ? cap * 2 : 16;
-                struct gap *more = realloc(g, cap * sizeof *more);
-                if (!more) {
-                    *ngaps = n;
-                    return g;
-                }
-                g = more;
-            }
-            g[n++] = (struct gap){lo, hi};
+            if (w >= f->bound && lo < hi)
+                add_gap(&f->gaps, lo, hi);
         }
     }
-    *ngaps = n;
-    return g;
 }
 
 /* ============================================================== updating */
@@ -382,17 +626,12 @@ static void *identity_fwd(void *obj, void *ctx) {
     return is_marked(f, obj) ? (mg_is_old(f->h, obj) ? forward(f, obj) : obj) : NULL;
 }
 
-/* Everything outside the old space that may reference it, and the side
- * tables keyed by old addresses. [compact.order] */
+/* Everything outside the old space that may reference it. [compact.order] */
 POPCNT_CLONES static void update_outside(struct full *f) {
     movgc_heap *h = f->h;
     mg_roots_visit(h, update_root, f);
     mg_handles_visit(h, MG_H_STRONG | MG_H_WEAK | MG_H_VALUES, update_root, f);
     mg_final_visit(h, false, update_root, f);
-    mg_identity_old(h, identity_fwd, f);
-    /* Young entries of large objects promoted by the last minor collection
-     * change tables here, before the sweep can free them. */
-    mg_identity_young(h, identity_fwd, f);
     /* nursery objects found live */
     for (char *p = h->nursery.from; p < h->pub.alloc_ptr_;) {
         void *obj = p + MG_WORD;
@@ -406,7 +645,17 @@ POPCNT_CLONES static void update_outside(struct full *f) {
     for (struct large *l = h->los.young.next; l != &h->los.young; l = l->next)
         if (l->marked)
             update_object(f, l + 1);
-    /* remembered set: drop the dead, follow the moved */
+}
+
+/* The side tables keyed by old addresses: drop the dead, whose memory
+ * promotion will reuse, and follow the moved.  Needed even when nothing
+ * moves. */
+POPCNT_CLONES static void update_tables(struct full *f) {
+    movgc_heap *h = f->h;
+    mg_identity_old(h, identity_fwd, f);
+    /* Young entries of large objects promoted by the last minor collection
+     * change tables here, before the sweep can free them. */
+    mg_identity_young(h, identity_fwd, f);
     struct remset *r = &h->remset;
     size_t kept = 0;
     for (size_t i = 0; i < r->n; i++) {
@@ -460,7 +709,7 @@ POPCNT_CLONES static size_t slide(struct full *f) {
         void *obj = at + MG_WORD;
         size_t size = mg_obj_size(obj);
         update_object(f, obj);
-        if (!(f->any_pinned && bit_get(&f->pinned, w))) {
+        if (w >= f->bound && !(f->any_pinned && bit_get(&f->pinned, w))) {
             char *to = forward_word(f, w);
             if (to != at) {
                 move_down(to, at, size);
@@ -488,11 +737,22 @@ static bool tables_new(struct full *f) {
     size_t bits = f->nblocks * 64;
     size_t page = mg_vm_page();
     f->table_bytes = (f->nblocks * sizeof *f->table + page - 1) & ~(page - 1);
-    f->table = mg_vm_map(f->table_bytes);
+    f->table = mg_vm_map_filled(f->table_bytes);
     return f->table && bitmap_new(&f->live, bits) &&
            (!f->any_pinned ||
             (bitmap_new(&f->pinned, bits) && bitmap_new(&f->pinend, bits))) &&
            bitmap_new(&f->nmark, f->h->nursery.semi / 8);
+}
+
+/* Under MOVGC_VERBOSE: what selection decided and what it moved. */
+static void report(const struct full *f, size_t moved) {
+    const struct selection *s = &f->sel;
+    double used = s->used_words ? (double)s->used_words : 1;
+    fprintf(stderr,
+            "movgc: full old space %zuK, %.1f%% free; the first %zuK stay, "
+            "%zu holes reused; moved %zuK\n",
+            s->used_words >> 7, 100.0 * (double)(s->used_words - s->live_words) / used,
+            f->bound >> 7, f->gaps.n, moved >> 10);
 }
 
 bool mg_compact_collect(movgc_heap *h, struct compact_times *out, size_t *live) {
@@ -505,21 +765,26 @@ bool mg_compact_collect(movgc_heap *h, struct compact_times *out, size_t *live) 
         mg_error(h, MOVGC_E_NOMEM, "full GC: no memory for its side tables");
         return false;
     }
+    f.gaps.g = mg_old_take_gaps(h, &f.gaps.cap);
     uint64_t t0 = mg_now_ns();
     mark_all(&f);
     uint64_t t1 = mg_now_ns();
+    select_regions(&f);
     char *new_top = plan(&f);
-    size_t ngaps;
-    struct gap *gaps = gaps_of(&f, &ngaps);
     uint64_t t2 = mg_now_ns();
-    update_outside(&f);
+    if (f.moving)
+        update_outside(&f);
+    update_tables(&f);
     uint64_t t3 = mg_now_ns();
-    h->stats.bytes_compacted += slide(&f);
+    size_t moved = f.moving ? slide(&f) : 0;
+    pinned_gaps(&f);
     uint64_t t4 = mg_now_ns();
+    h->stats.bytes_compacted += moved;
     *out = (struct compact_times){t1 - t0, t2 - t1, t3 - t2, t4 - t3};
-    fill_gaps(&f);
-    mg_old_reset(h, new_top, gaps, ngaps);
+    mg_old_reset(h, new_top, f.gaps.g, f.gaps.n, f.gaps.cap, f.gaps.waste);
     mg_los_sweep(h);
+    if (h->cfg.flags & MOVGC_VERBOSE)
+        report(&f, moved);
     tables_free(&f);
     *live = f.live_bytes;
     return true;

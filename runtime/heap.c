@@ -86,6 +86,7 @@ void movgc_heap_free(movgc_heap *h) {
         return;
     mg_roots_check_empty(h);
     mg_protect_free(h);
+    mg_pauses_report(h);
     mg_los_free(h);
     mg_old_free(h);
     mg_nursery_free(h);
@@ -123,6 +124,7 @@ static uint64_t end(movgc_heap *h, const char *kind, uint64_t t0, size_t before,
     if (pause > h->stats.max_pause_ns)
         h->stats.max_pause_ns = pause;
     mg_protect_end(h);
+    mg_pauses_record(h, kind, pause);
     h->stats.heap_bytes = h->held;
     if (h->cfg.flags & MOVGC_VERIFY) {
         char when[32];

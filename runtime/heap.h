@@ -30,6 +30,7 @@
 #include "owner.h"
 #include "policy.h"
 #include "protect.h"
+#include "pauses.h"
 #include "roots.h"
 
 struct movgc_heap {
@@ -55,6 +56,7 @@ struct movgc_heap {
     bool collecting;             /* inside a collection */
     _Atomic uintptr_t owner;     /* [owner.one] */
     struct protect protect;      /* MOVGC_PROTECT */
+    struct pauses pauses;        /* pause distributions (pauses.c) */
 };
 
 /* Is the calling thread h's owner?  Reports MOVGC_E_MISUSE naming op and

@@ -179,7 +179,7 @@ void mg_los_release(movgc_heap *h, bool all) {
         struct span *s = &los->free[i];
         if (s->clean || (!all && s->since + RELEASE_AGE > now))
             continue;
-        mg_vm_release(s->lo, s->bytes);
+        mg_vm_discard(s->lo, s->bytes);
         s->clean = true;
         h->held -= s->bytes;
         los->dirty_free -= s->bytes;

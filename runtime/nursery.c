@@ -421,8 +421,8 @@ size_t mg_nursery_resize(movgc_heap *h, size_t size) {
         h->held += 2 * (size - n->size);
     } else if (size < n->size) {
         size_t cut = n->size - size;
-        mg_vm_release(n->from + size, cut);
-        mg_vm_release(n->to + size, cut);
+        mg_vm_discard(n->from + size, cut);
+        mg_vm_discard(n->to + size, cut);
         h->held -= 2 * cut;
         if (n->zeroed > n->from + size)
             n->zeroed = n->from + size;

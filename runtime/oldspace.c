@@ -3,7 +3,14 @@
  * compaction left before pinned objects, then at the top.
  * [old.walk] [base, top) is a sequence of objects and fillers, except for
  *   [ptr, limit) while in_gap, which mg_old_seal fills.
- * [old.tail] when !in_gap: ptr == top and limit == end. */
+ * [old.tail] when !in_gap: ptr == top and limit == end.
+ * [old.overflow] an object bigger than OVERFLOW_MIN that does not fit what
+ *   is left of the current gap goes to the top instead, and the gap stays
+ *   in use: gaps are mostly holes left in place by the last full
+ *   collection, and one big object must not make promotion abandon them.
+ * [old.discard] 'held' leaves out the 'discarded' pages of the gaps not yet
+ *   entered (the full collection gave them back to the OS); entering a gap
+ *   takes its pages back under the heap limit, or skips the gap. */
 #include "oldspace.h"
 
 #include <stdlib.h>
@@ -12,6 +19,7 @@
 #include "vm.h"
 
 #define GROW_MIN ((size_t)1 << 20)
+#define OVERFLOW_MIN ((size_t)256)
 
 bool mg_old_init(movgc_heap *h, size_t reserve, size_t min_reserve) {
     struct oldspace *o = &h->old;
@@ -78,7 +86,15 @@ static void next_range(movgc_heap *h, size_t size) {
     }
     while (o->next_gap < o->ngaps) {
         struct gap *g = &o->gaps[o->next_gap++];
-        if ((size_t)(g->hi - g->lo) >= size) {
+        bool room = (size_t)(g->hi - g->lo) >= size;
+        if (room && g->discarded) {  /* [old.discard] */
+            room = mg_heap_may_take(h, g->discarded);
+            if (room) {
+                h->held += g->discarded;
+                o->discarded -= g->discarded;
+            }
+        }
+        if (room) {
             o->ptr = g->lo;
             o->limit = g->hi;
             o->in_gap = true;
@@ -91,9 +107,22 @@ static void next_range(movgc_heap *h, size_t size) {
     o->limit = o->end;
 }
 
+/* size bytes at the top while the bump range stays in a gap. [old.overflow] */
+static char *overflow(movgc_heap *h, size_t size) {
+    struct oldspace *o = &h->old;
+    if ((size_t)(o->end - o->top) < size &&
+        !grow(h, size - (size_t)(o->end - o->top)))
+        return NULL;
+    char *p = o->top;
+    o->top += size;
+    return p;
+}
+
 char *mg_old_alloc(movgc_heap *h, size_t size) {
     struct oldspace *o = &h->old;
     if ((size_t)(o->limit - o->ptr) < size) {
+        if (o->in_gap && size > OVERFLOW_MIN)
+            return overflow(h, size);
         if (o->in_gap || o->next_gap < o->ngaps)
             next_range(h, size);
         if ((size_t)(o->limit - o->ptr) < size) {
@@ -109,7 +138,7 @@ char *mg_old_alloc(movgc_heap *h, size_t size) {
 
 size_t mg_old_used(const movgc_heap *h) {
     const struct oldspace *o = &h->old;
-    return (size_t)(o->top - o->base) - o->gap_bytes;
+    return (size_t)(o->top - o->base) - o->gap_bytes - o->waste;
 }
 
 void mg_old_trim(movgc_heap *h, size_t slack) {
@@ -129,23 +158,38 @@ void mg_old_trim(movgc_heap *h, size_t slack) {
         o->limit = o->end;
 }
 
-void mg_old_reset(movgc_heap *h, char *top, struct gap *gaps, size_t ngaps) {
+struct gap *mg_old_take_gaps(movgc_heap *h, size_t *cap) {
     struct oldspace *o = &h->old;
+    struct gap *g = o->gaps;
+    *cap = o->gap_cap;
+    o->gaps = NULL;
+    o->gap_cap = o->ngaps = o->next_gap = 0;
+    return g;
+}
+
+/* The pages of the old gaps not entered count as held again (some now
+ * hold objects), then those of the new gaps do not. [old.discard] */
+void mg_old_reset(movgc_heap *h, char *top, struct gap *gaps, size_t ngaps,
+                  size_t cap, size_t waste) {
+    struct oldspace *o = &h->old;
+    o->waste = waste;
+    h->held += o->discarded;
     free(o->gaps);
     o->gaps = gaps;
+    o->gap_cap = cap;
     o->ngaps = ngaps;
     o->next_gap = 0;
     o->gap_bytes = 0;
-    for (size_t i = 0; i < ngaps; i++)
+    o->discarded = 0;
+    for (size_t i = 0; i < ngaps; i++) {
         o->gap_bytes += (size_t)(gaps[i].hi - gaps[i].lo);
+        o->discarded += gaps[i].discarded;
+    }
+    h->held -= o->discarded;
     o->top = top;
     o->in_gap = false;
     o->ptr = top;
     o->limit = o->end;
-    if (ngaps > 0) {  /* reuse the gaps before growing the top */
-        o->ptr = gaps[0].lo;
-        o->limit = gaps[0].hi;
-        o->in_gap = true;
-        o->next_gap = 1;
-    }
+    if (ngaps > 0)  /* reuse the gaps before growing the top */
+        next_range(h, 1);
 }

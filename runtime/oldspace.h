@@ -8,7 +8,8 @@
 #include "movgc.h"
 
 struct gap {
-    char *lo, *hi;  /* free bytes left before a pinned object */
+    char *lo, *hi;     /* free bytes left before a pinned or kept object */
+    size_t discarded;  /* bytes of its pages given back to the OS */
 };
 
 struct oldspace {
@@ -20,7 +21,10 @@ struct oldspace {
     bool in_gap;      /* the bump range is a gap, not the tail */
     struct gap *gaps; /* gaps left by the last compaction, address order */
     size_t ngaps, next_gap;
+    size_t gap_cap;   /* entries allocated at 'gaps' */
     size_t gap_bytes; /* free bytes in gaps not yet reused */
+    size_t discarded; /* [old.discard] page bytes given back in gaps ahead */
+    size_t waste;     /* bytes of holes too small to list, below top */
 };
 
 /* Reserve up to 'reserve' bytes of address space, at least min_reserve. */
@@ -43,11 +47,19 @@ static inline char *mg_old_take(struct oldspace *o, size_t size) {
 /* Make [base, top) walkable: write a filler over the unused rest of the gap
  * being allocated into (allocation continues there afterwards). */
 void mg_old_seal(movgc_heap *h);
-/* Bytes of old space in use (objects, fillers between them excluded). */
+/* Bytes of old space in use (objects; fillers between them excluded, as
+ * far as the last full collection saw them). */
 size_t mg_old_used(const movgc_heap *h);
 /* Commit or release so that [base, end) covers want bytes plus slack. */
 void mg_old_trim(movgc_heap *h, size_t slack);
-/* After a compaction: the new top and the gaps (ownership passes). */
-void mg_old_reset(movgc_heap *h, char *top, struct gap *gaps, size_t ngaps);
+/* The gap list's array, emptied, for the full collection to refill (one
+ * array serves every collection); *cap gets its length.  Allocation must
+ * not enter the old space until mg_old_reset. */
+struct gap *mg_old_take_gaps(movgc_heap *h, size_t *cap);
+/* After a compaction: the new top, the gaps (ngaps of an array of cap;
+ * ownership passes), whose 'discarded' pages no longer count as held, and
+ * the bytes of the holes left as fillers, which do not count as used. */
+void mg_old_reset(movgc_heap *h, char *top, struct gap *gaps, size_t ngaps,
+                  size_t cap, size_t waste);
 
 #endif

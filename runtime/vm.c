@@ -1,10 +1,8 @@
 /* vm.c -- mmap, mprotect and madvise for the collector, with fault injection.
  * Failures of reserve/commit/map are reported to the caller, which turns them
  * into MOVGC_E_NOMEM; decommit and unmap cannot fail in a way we can use. */
-#define _GNU_SOURCE 1 /* mremap */
 #include "vm.h"
 
-#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -55,23 +53,23 @@ void *mg_vm_map(size_t bytes) {
     return p == MAP_FAILED ? NULL : p;
 }
 
-void mg_vm_unmap(void *addr, size_t bytes) { munmap(addr, bytes); }
-
-void mg_vm_move(void *dst, void *src, size_t bytes) {
-#ifdef MREMAP_DONTUNMAP
-    /* mremap over dst replaces dst's pages with src's: a page-table update,
-     * however large the range.  Not a mapping the tests make fail: there
-     * is a fallback that cannot. */
-    void *p = mremap(src, bytes, bytes,
-                     MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, dst);
-    if (p == dst)
-        return;
+void *mg_vm_map_filled(size_t bytes) {
+    if (injected_failure())
+        return NULL;
+#ifdef MAP_POPULATE
+    int populate = MAP_POPULATE;
+#else
+    int populate = 0;
 #endif
-    memcpy(dst, src, bytes);
-    mg_vm_release(src, bytes);
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | populate, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
 }
 
-void mg_vm_release(void *addr, size_t bytes) {
-    if (madvise(addr, bytes, MADV_DONTNEED) != 0)
-        memset(addr, 0, bytes);
+void mg_vm_unmap(void *addr, size_t bytes) { munmap(addr, bytes); }
+
+void mg_vm_discard(void *addr, size_t bytes) {
+    /* Private anonymous memory reads as zero after this, and is faulted in
+     * again on the next write. */
+    madvise(addr, bytes, MADV_DONTNEED);
 }

@@ -13,16 +13,15 @@ void *mg_vm_reserve(size_t bytes);
 bool mg_vm_commit(void *addr, size_t bytes);
 /* Give the pages back to the OS and make them inaccessible again. */
 void mg_vm_decommit(void *addr, size_t bytes);
+/* Give the pages of a committed range back to the OS but keep it usable:
+ * it reads as zero until written again. */
+void mg_vm_discard(void *addr, size_t bytes);
 /* A fresh read-write zeroed mapping.  NULL on failure. */
 void *mg_vm_map(size_t bytes);
+/* The same with its pages faulted in at once: for tables that will be
+ * written all over soon, where a fault per page costs more than zeroing. */
+void *mg_vm_map_filled(size_t bytes);
 void mg_vm_unmap(void *addr, size_t bytes);
-/* Move the pages of [src, src+bytes) to dst, an existing read-write mapping
- * of at least that size, without copying them; src stays mapped and reads
- * as zero.  Falls back to a copy (and clearing src) where the OS cannot
- * move pages.  Never fails. */
-void mg_vm_move(void *dst, void *src, size_t bytes);
-/* Drop the pages of a read-write range: it stays usable and reads as zero. */
-void mg_vm_release(void *addr, size_t bytes);
 
 /* Test hook: the nth mapping call from now fails (0: none fail).
  * Declared for the tests in movgc_testing.h. */

@@ -1,0 +1,265 @@
+/* check_compact.c -- the full collection moves only what is worth moving:
+ * a barely fragmented old space stays in place and its holes are reused by
+ * promotion; sparse regions and a fragmented tail slide, with pins, identity
+ * hashes and every kind of root kept right.  The heaps here run under
+ * MOVGC_VERIFY, which walks the old space (fillers included) after every
+ * collection. */
+#include "testutil.h"
+
+#include <stdlib.h>
+
+enum { CHUNK = 1024 };  /* slots per chunk of the spine */
+
+/* n objects of the old space, reached through a spine of chunks. */
+struct pop {
+    void *spine;
+    size_t n;
+};
+
+static movgc_stats stats_of(void)
+{
+    movgc_stats st;
+    movgc_get_stats(H, &st, sizeof st);
+    return st;
+}
+
+static void *pop_get(struct pop *p, size_t i)
+{
+    return movgc_get(movgc_get(p->spine, i / CHUNK), i % CHUNK);
+}
+
+static void pop_set(struct pop *p, size_t i, void *o)
+{
+    movgc_set(H, movgc_get(p->spine, i / CHUNK), i % CHUNK, o);
+}
+
+/* Raw bytes of object i: 8 to 200, so holes come in every size. */
+static size_t pop_bytes(size_t i)
+{
+    return 8 * (1 + (i * 7919) % 25);
+}
+
+/* A verified heap, and n objects made old and compact, in index order
+ * (full collections along the way tenure them in batches, and one at n/2
+ * parts the two halves), by the time it returns. */
+static void pop_build(struct pop *p, size_t n)
+{
+    movgc_config c = tu_config();
+    c.flags |= MOVGC_VERIFY;
+    movgc_heap_free(H);
+    H = tu_heap_new(&c);
+    ck_assert_ptr_nonnull(H);
+    p->n = n;
+    p->spine = movgc_alloc(H, 1, (n + CHUNK - 1) / CHUNK, 0);
+    ROOT(p->spine);
+    for (size_t k = 0; k < (n + CHUNK - 1) / CHUNK; k++)
+        SET_NEW(p->spine, k, movgc_alloc(H, 2, CHUNK, 0));
+    for (size_t i = 0; i < n; i++) {
+        pop_set(p, i, tu_alloc_filled(3, 0, pop_bytes(i), i));
+        if ((i + 1) % 8192 == 0 || i + 1 == n / 2)
+            movgc_collect(H, MOVGC_FULL);
+    }
+    movgc_collect(H, MOVGC_FULL);
+    movgc_collect(H, MOVGC_FULL);
+}
+
+static void pop_check(struct pop *p, int (*dead)(size_t))
+{
+    for (size_t i = 0; i < p->n; i++) {
+        void *o = pop_get(p, i);
+        if (dead(i)) {
+            ck_assert_ptr_null(o);
+            continue;
+        }
+        ck_assert_uint_eq(movgc_nbytes(o), pop_bytes(i));
+        ck_assert_msg(tu_check_fill(o, i), "object %zu corrupted", i);
+    }
+}
+
+/* Runs of 12 objects die, one run in 24: holes of ~1.3 KiB, ~4% dead. */
+static int dead_runs(size_t i) { return i % 288 < 12; }
+/* Seven in eight die. */
+static int dead_most(size_t i) { return i % 8 != 0; }
+
+/* A barely fragmented old space: a full collection moves nothing (every
+ * survivor keeps its address, nothing is counted as compacted), and the
+ * holes it leaves are where the next promoted objects go. */
+START_TEST(test_compact_dense_space_stays_in_place)
+{
+    struct pop p;
+    size_t n = tu_scale(60000, 6000);
+    pop_build(&p, n);
+    uintptr_t *addr = malloc(n * sizeof *addr);
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        addr[i] = (uintptr_t)pop_get(&p, i);
+        lo = addr[i] < lo ? addr[i] : lo;
+        hi = addr[i] > hi ? addr[i] : hi;
+        if (dead_runs(i))
+            pop_set(&p, i, NULL);
+    }
+    uint64_t compacted = stats_of().bytes_compacted;
+    movgc_collect(H, MOVGC_FULL);
+    ck_assert_uint_eq(stats_of().bytes_compacted, compacted);
+    for (size_t i = 0; i < n; i++)
+        if (!dead_runs(i))
+            ck_assert_msg((uintptr_t)pop_get(&p, i) == addr[i],
+                          "object %zu moved in a barely fragmented space", i);
+    pop_check(&p, dead_runs);
+    /* Promote a big object first, then small ones: the big one must not
+     * make promotion give up the holes. */
+    void *fresh = movgc_alloc(H, 4, 400, 0);
+    ROOT(fresh);
+    SET_NEW(fresh, 0, tu_alloc_filled(5, 0, 3000, 99));
+    for (size_t k = 1; k < 400; k++)
+        SET_NEW(fresh, k, tu_alloc_filled(5, 0, 40, k));
+    movgc_collect(H, MOVGC_FULL);
+    size_t inside = 0;
+    for (size_t k = 1; k < 400; k++) {
+        uintptr_t a = (uintptr_t)movgc_get(fresh, k);
+        inside += a > lo && a < hi;
+        ck_assert(tu_check_fill(movgc_get(fresh, k), k));
+    }
+    ck_assert(tu_check_fill(movgc_get(fresh, 0), 99));
+    ck_assert_msg(inside >= 300, "only %zu of 399 promoted objects went into holes",
+                  inside);
+    pop_check(&p, dead_runs);
+    free(addr);
+    movgc_pop_roots(H, 2);
+}
+END_TEST
+
+/* A sparse old space slides: survivors move down, their contents and the
+ * roots that hold them follow, and the heap gives memory back. */
+START_TEST(test_compact_sparse_space_slides)
+{
+    struct pop p;
+    size_t n = tu_scale(60000, 6000);
+    pop_build(&p, n);
+    uintptr_t *addr = malloc(n * sizeof *addr);
+    for (size_t i = 0; i < n; i++) {
+        addr[i] = (uintptr_t)pop_get(&p, i);
+        if (dead_most(i))
+            pop_set(&p, i, NULL);
+    }
+    void *held = pop_get(&p, n / 2 / 8 * 8);  /* a survivor, also on the stack */
+    ROOT(held);
+    movgc_stats before = stats_of();
+    movgc_collect(H, MOVGC_FULL);
+    movgc_stats after = stats_of();
+    size_t moved = 0;
+    for (size_t i = 0; i < n; i += 8)
+        moved += (uintptr_t)pop_get(&p, i) != addr[i];
+    ck_assert_msg(moved > n / 8 / 2, "only %zu of %zu survivors slid", moved, n / 8);
+    ck_assert_uint_gt(after.bytes_compacted, before.bytes_compacted);
+    ck_assert_uint_lt(after.heap_bytes, before.heap_bytes);
+    ck_assert_ptr_eq(held, pop_get(&p, n / 2 / 8 * 8));
+    pop_check(&p, dead_most);
+    free(addr);
+    movgc_pop_roots(H, 2);
+}
+END_TEST
+
+/* Half dense, half sparse: the dense half stays, the sparse half slides;
+ * a pinned object among the sparse stays; identity hashes hold on both
+ * sides; weak handles to the dead are cleared. */
+static size_t half;
+static int dead_upper(size_t i) { return i >= half && i % 16 != 0; }
+
+START_TEST(test_compact_dense_kept_sparse_slid)
+{
+    struct pop p;
+    size_t n = tu_scale(80000, 8000);
+    half = n / 2;
+    pop_build(&p, n);
+    size_t pin_i = half + 16 * 7, kept_i = 5, slid_i = n - 16;
+    movgc_handle pin = movgc_handle_new(H, pop_get(&p, pin_i));
+    movgc_handle weak = movgc_weak_new(H, pop_get(&p, half + 1));
+    void *pinned = movgc_pin(H, pin);
+    uint64_t hash_kept = movgc_identity_hash(H, pop_get(&p, kept_i));
+    uint64_t hash_slid = movgc_identity_hash(H, pop_get(&p, slid_i));
+    uintptr_t *addr = malloc(n * sizeof *addr);
+    for (size_t i = 0; i < n; i++) {
+        addr[i] = (uintptr_t)pop_get(&p, i);
+        if (dead_upper(i))
+            pop_set(&p, i, NULL);
+    }
+    movgc_collect(H, MOVGC_FULL);
+    size_t lower_moved = 0, upper_moved = 0;
+    for (size_t i = 0; i < half; i++)
+        lower_moved += (uintptr_t)pop_get(&p, i) != addr[i];
+    for (size_t i = half; i < n; i += 16)
+        upper_moved += (uintptr_t)pop_get(&p, i) != addr[i];
+    ck_assert_msg(lower_moved < half / 50, "%zu of %zu dense objects moved",
+                  lower_moved, half);
+    ck_assert_msg(upper_moved > 0, "no sparse survivor moved");
+    ck_assert_ptr_eq(pop_get(&p, pin_i), pinned);
+    ck_assert_ptr_eq(movgc_handle_get(H, pin), pinned);
+    ck_assert_ptr_null(movgc_handle_get(H, weak));
+    ck_assert_uint_eq(movgc_identity_hash(H, pop_get(&p, kept_i)), hash_kept);
+    ck_assert_uint_eq(movgc_identity_hash(H, pop_get(&p, slid_i)), hash_slid);
+    pop_check(&p, dead_upper);
+    movgc_unpin(H, pin);
+    movgc_handle_free(H, pin);
+    movgc_handle_free(H, weak);
+    free(addr);
+    movgc_pop_roots(H, 1);
+}
+END_TEST
+
+/* Old objects that pointed into the nursery (so sat in the remembered set)
+ * die in a space that stays in place; new objects promoted into their holes
+ * and young objects stored into survivors are all kept right. */
+START_TEST(test_compact_remembered_dead_in_kept_space)
+{
+    struct pop p;
+    size_t n = tu_scale(30000, 3000);
+    pop_build(&p, n);
+    void *keep = movgc_alloc(H, 6, 64, 0);
+    ROOT(keep);
+    for (size_t i = 0; i < n; i += 97) {  /* old objects with young children */
+        void *o = movgc_alloc(H, 7, 1, 16);
+        void *y = tu_alloc_filled(8, 0, 24, i);
+        movgc_set(H, o, 0, y);
+        pop_set(&p, i, o);
+    }
+    movgc_collect(H, MOVGC_FULL);          /* the holders become old */
+    for (size_t i = 0; i < n; i += 97) {
+        void *y = tu_alloc_filled(8, 0, 24, i + 1);
+        movgc_set(H, pop_get(&p, i), 0, y); /* old -> young: remembered */
+    }
+    for (size_t i = 0; i < n; i++)
+        if (dead_runs(i) || i % 97 == 0)
+            pop_set(&p, i, NULL);
+    movgc_collect(H, MOVGC_FULL);
+    for (size_t k = 0; k < 64; k++)
+        SET_NEW(keep, k, tu_alloc_filled(9, 0, 48, k));
+    for (int r = 0; r < 3; r++)
+        movgc_collect(H, MOVGC_MINOR);
+    movgc_collect(H, MOVGC_FULL);
+    for (size_t k = 0; k < 64; k++)
+        ck_assert(tu_check_fill(movgc_get(keep, k), k));
+    for (size_t i = 0; i < n; i++) {
+        void *o = pop_get(&p, i);
+        if (dead_runs(i) || i % 97 == 0)
+            ck_assert_ptr_null(o);
+        else
+            ck_assert(tu_check_fill(o, i));
+    }
+    movgc_pop_roots(H, 2);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("compact");
+    TCase *tc = tu_tcase("in place");
+    tcase_add_test(tc, test_compact_dense_space_stays_in_place);
+    tcase_add_test(tc, test_compact_remembered_dead_in_kept_space);
+    suite_add_tcase(s, tc);
+    tc = tu_tcase("moving");
+    tcase_add_test(tc, test_compact_sparse_space_slides);
+    tcase_add_test(tc, test_compact_dense_kept_sparse_slid);
+    suite_add_tcase(s, tc);
+    return tu_run_suite(s);
+}
