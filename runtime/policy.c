@@ -35,7 +35,7 @@
 #include "heap.h"
 
 #define MIN_THRESHOLD ((size_t)4 << 20)  /* old + large bytes */
-#define HEADROOM_REF ((double)(48 << 20)) /* MemBalancer's constant (bytes) */
+#define HEADROOM_REF ((double)(16 << 20)) /* MemBalancer's constant (bytes) */
 #define SMOOTH 0.5                          /* weight of the newest sample */
 #define NURSERY_CAP_MIN ((size_t)4 << 20)
 #define LARGE_BUDGET_MIN ((size_t)1 << 20) /* young large bytes per minor GC */
@@ -63,7 +63,7 @@ void mg_policy_init(movgc_heap *h, const struct settings *s) {
  * least NURSERY_CAP_MIN, at most the semispace mapped (MOVGC_NURSERY_MAX,
  * an eighth of the heap limit). */
 static size_t nursery_cap(const movgc_heap *h) {
-    size_t cap = h->stats.live_bytes / 8;
+    size_t cap = h->stats.live_bytes / 4;
     if (cap < NURSERY_CAP_MIN)
         cap = NURSERY_CAP_MIN;
     if (cap > h->nursery.semi)
@@ -119,7 +119,8 @@ bool mg_policy_after_minor(movgc_heap *h, size_t survived, uint64_t pause_ns) {
 static double balanced(const struct policy *p, double live) {
     if (p->promote_rate <= 0 || p->collect_speed <= 0)
         return live * 1.25;  /* no measurement yet */
-    return live + sqrt(live * HEADROOM_REF * p->promote_rate / p->collect_speed);
+    double extra = sqrt(live * HEADROOM_REF * p->promote_rate / p->collect_speed);
+    return live + (extra < live / 2 ? extra : live / 2);  /* growth at most 1.5 */
 }
 
 void mg_policy_after_full(movgc_heap *h, size_t live, uint64_t pause_ns) {
