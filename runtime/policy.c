@@ -15,9 +15,9 @@
  * promoted survivors and large objects that became or were allocated old.
  * Young churn, small or large, is the minor collection's business.
  *
- * Evidence of death: when the bytes surviving minor collections fall to a
- * quarter of what they were at the last full collection, two collections
- * in a row, the program's working set shrank (a burst ended), and the old
+ * Evidence of death: when the bytes surviving minor collections (kept
+ * young or promoted) fall below half of what they were at the last full
+ * collection, two collections in a row, the program's working set shrank (a burst ended), and the old
  * data it held is likely dead too: a full collection is due then rather
  * than at the threshold, at most once per full-collection cycle.  With the
  * smoothing below that is two to three minor collections after the drop.
@@ -63,7 +63,7 @@ void mg_policy_init(movgc_heap *h, const struct settings *s) {
  * least NURSERY_CAP_MIN, at most the semispace mapped (MOVGC_NURSERY_MAX,
  * an eighth of the heap limit). */
 static size_t nursery_cap(const movgc_heap *h) {
-    size_t cap = h->stats.live_bytes / 4;
+    size_t cap = h->stats.live_bytes / 8;
     if (cap < NURSERY_CAP_MIN)
         cap = NURSERY_CAP_MIN;
     if (cap > h->nursery.semi)
@@ -104,7 +104,7 @@ bool mg_policy_after_minor(movgc_heap *h, size_t survived, uint64_t pause_ns) {
     size_young(h, survived);
     if (mg_heap_old_bytes(h) > h->full_threshold)
         return true;
-    if (p->death_armed && p->survival < p->survival_at_full / 4) {
+    if (p->death_armed && p->survival < p->survival_at_full / 2) {
         if (++p->low_streak >= 2) {
             p->death_armed = false;
             return true;
