@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include "eval.h"
 #include "print.h"
+#include "integer.h"
 
 /* Invariants:
  * [eval.rooted]: every C local below that holds a value is on the shadow
@@ -789,6 +790,7 @@ bool eqv(V a, V b) {
     switch (gc_tag(a)) {
     case T_FIX: return fix_val(a) == fix_val(b);
     case T_FLO: return flo_val(a) == flo_val(b);
+    case T_BIG: return int_cmp(a, b) == 0;
     case T_CHAR: return char_val(a) == char_val(b);
     case T_STR: return str_len(a) == 0 && str_len(b) == 0;
     default: return false;

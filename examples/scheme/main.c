@@ -27,6 +27,7 @@ static void init(void) {
     prim_vec_init();
     prim_sys_init();
     prim_port_init();
+    prim_ctl_init();
 }
 
 /* Read-eval-print until end of input.  After an error the catcher pops

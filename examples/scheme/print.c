@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include "print.h"
 #include "eval.h"
+#include "integer.h"
 
 static const struct { unsigned code; const char *name; } char_names[] = {
     {' ', "space"}, {'\n', "newline"}, {'\t', "tab"}, {'\r', "return"},
@@ -135,6 +136,12 @@ void sx_print(FILE *out, V v, bool write) {
         format_number(buf, sizeof buf, v);
         fputs(buf, out);
         break;
+    case T_BIG: {
+        char *s = int_to_cstr(v, 10); /* C memory: printing never allocates */
+        fputs(s ? s : "#<bignum: out of memory>", out);
+        free(s);
+        break;
+    }
     case T_BOOL: fputs(v == sx_true ? "#t" : "#f", out); break;
     case T_CHAR: print_char(out, char_val(v), write); break;
     case T_STR: print_string(out, v, write); break;
@@ -154,6 +161,14 @@ void sx_print(FILE *out, V v, bool write) {
     case T_UNSPEC: fputs("#<unspecified>", out); break;
     case T_EOF: fputs("#<eof>", out); break;
     case T_PORT: fputs("#<port>", out); break;
+    case T_VALUES:
+        fputs("#<values", out);
+        for (i = 0; i < gc_nrefs(v); i++) {
+            fputc(' ', out);
+            sx_print(out, gc_get(v, i), write);
+        }
+        fputc('>', out);
+        break;
     default: fprintf(out, "#<object %u>", type_of(v)); break;
     }
 }

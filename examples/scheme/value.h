@@ -24,7 +24,9 @@ enum {
     T_UNSPEC,    /* | the unspecified value */
     T_UNBOUND,   /* | marks a global variable without a value */
     T_EOF,       /* | the end-of-file object */
-    T_PORT       /* | struct port (prim_port.c) */
+    T_PORT,      /* | struct port (prim_port.c) */
+    T_BIG,       /* | uint32 negative, uint32 n, limbs (integer.h) */
+    T_VALUES     /* values... | (multiple values, prim_ctl.c) */
 };
 
 /* Global roots: constants, shared small numbers and characters. */
