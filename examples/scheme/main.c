@@ -7,6 +7,7 @@
 #include "prims.h"
 #include "print.h"
 #include "read.h"
+#include "code.h"
 
 #define STACK_MB 512                        /* default; SCHEME_STACK_MB */
 #define STACK_MARGIN ((size_t)16 << 20)   /* room for C code below eval */
@@ -28,6 +29,7 @@ static void init(void) {
     prim_sys_init();
     prim_port_init();
     prim_ctl_init();
+    compile_init();   /* last: captures primitives */
 }
 
 /* Read-eval-print until end of input.  After an error the catcher pops

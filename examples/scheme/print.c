@@ -5,6 +5,7 @@
 #include "print.h"
 #include "eval.h"
 #include "integer.h"
+#include "code.h"
 
 static const struct { unsigned code; const char *name; } char_names[] = {
     {' ', "space"}, {'\n', "newline"}, {'\t', "tab"}, {'\r', "return"},
@@ -155,7 +156,8 @@ void sx_print(FILE *out, V v, bool write) {
         }
         fputc(')', out);
         break;
-    case T_CLOS: print_name(out, "procedure", gc_get(v, 3)); break;
+    case T_CLOS: print_name(out, "procedure", clos_name(v)); break;
+    case T_CODE: fputs("#<code>", out); break;
     case T_PRIM: print_name(out, "primitive", gc_get(v, 0)); break;
     case T_FRAME: fputs("#<environment>", out); break;
     case T_UNSPEC: fputs("#<unspecified>", out); break;
