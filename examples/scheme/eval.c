@@ -55,8 +55,12 @@ static inline V frame_up(V env, int32_t depth) {
     return env;
 }
 
+static _Noreturn __attribute__((noinline, cold)) void unbound(V sym) {
+    sx_raise("unbound variable", sym, 1, NULL);
+}
+
 /* The value of a simple code object [eval.simple].  Never collects. */
-static inline V simple_value(V c, V env) {
+static inline __attribute__((always_inline)) V simple_value(V c, V env) {
     V v;
     switch (code_op(c)) {
     case OP_CONST: return code_a(c);
@@ -66,7 +70,7 @@ static inline V simple_value(V c, V env) {
     default:
         v = sym_value(code_a(c));
         if (v == sx_unbound)
-            sx_raise("unbound variable", code_a(c), 1, NULL);
+            unbound(code_a(c));
         return v;
     }
 }
@@ -173,12 +177,14 @@ static V bind_code(V f, V *cp, V *envp) {
     FRAME;
     ROOT(fr);
     ROOT(t);
-    ROOT(head);
-    ROOT(tail);
     for (i = 0; i < nreq; i++) {
         t = exec_arg(gc_get(code_b(*cp), (size_t)i), *envp);
         gc_set(fr, 1 + (size_t)i, t);
     }
+    if (!rest)
+        RETURN(fr);
+    ROOT(head);
+    ROOT(tail);
     for (; i < n; i++) {
         t = exec_arg(gc_get(code_b(*cp), (size_t)i), *envp);
         t = cons(t, NULL);
@@ -302,9 +308,9 @@ static bool memv(V v, V l) {
     return false;
 }
 
-/* Run code c in env.  Scratch locals f t u are rooted [eval.rooted]. */
+/* Run code c in env.  Scratch locals f and t are rooted [eval.rooted]. */
 V exec(V c, V env) {
-    V f = NULL, t = NULL, u = NULL;
+    V f = NULL, t = NULL, cl;
     size_t i, n;
     if (simple(c))
         return simple_value(c, env);
@@ -313,7 +319,6 @@ V exec(V c, V env) {
     ROOT(env);
     ROOT(f);
     ROOT(t);
-    ROOT(u);
     stack_check(code_src(c));
     for (;;) {
         switch (code_op(c)) {
@@ -397,28 +402,26 @@ V exec(V c, V env) {
                 continue;
             }
             f = exec_arg(code_b(c), env);
-            u = cons(t, NULL);
-            t = code_src(c);
+            t = cons(t, NULL);
             goto apply_list;
         case OP_CASE:
             t = exec_arg(code_a(c), env);
             n = vec_len(code_b(c));
-            for (i = 0; i < n; i++) {
-                u = gc_get(code_b(c), i);
-                if (code_a(u) == sx_true || memv(t, code_a(u)))
+            for (i = 0, cl = NULL; i < n; i++) { /* never collects */
+                cl = gc_get(code_b(c), i);
+                if (code_a(cl) == sx_true || memv(t, code_a(cl)))
                     break;
             }
             if (i == n) {
                 t = sx_unspec;
                 goto out;
             }
-            if (!code_raw(u)[1]) {
-                c = code_b(u);
+            if (!code_raw(cl)[1]) {
+                c = code_b(cl);
                 continue;
             }
-            f = exec_arg(code_b(u), env);
-            u = cons(t, NULL);
-            t = code_src(c);
+            f = exec_arg(code_b(cl), env);
+            t = cons(t, NULL);
             goto apply_list;
         case OP_CALL:
             f = exec_arg(code_a(c), env);
@@ -433,30 +436,29 @@ V exec(V c, V env) {
                 t = call_prim_code(f, c, env);
                 goto out;
             }
-            u = operand_list(c, env);
-            t = code_src(c);
+            t = operand_list(c, env);
             goto apply_list;
         default:
             sx_raise("bad code object", c, 1, NULL);
         }
-    apply_list: /* apply f to the list of values u, in tail position; t is
-                 * the form, for messages */
+    apply_list: /* apply f to the list of values t, in tail position;
+                 * c is the node applying, for messages */
         for (;;) {
             if (type_of(f) == T_CLOS) {
-                env = bind_list(f, u, t);
+                env = bind_list(f, t, code_src(c));
                 c = code_a(clos_code(f));
                 break;
             }
             if (type_of(f) != T_PRIM)
-                sx_raise("not a procedure:", f, 1, t);
+                sx_raise("not a procedure:", f, 1, code_src(c));
             if (!(prim_raw(f)->flags & PRIM_APPLY)) {
-                t = call_prim_list(f, u, t);
+                t = call_prim_list(f, t, code_src(c));
                 goto out;
             }
-            if (list_length(u) < 2)
-                arity_error(f, t);
-            f = car(u);
-            u = spread(cdr(u), t);
+            if (list_length(t) < 2)
+                arity_error(f, code_src(c));
+            f = car(t);
+            t = spread(cdr(t), code_src(c));
         }
     }
 out:

@@ -35,6 +35,13 @@ static V arith(int op, int argc, V *argv, const char *who) {
     bool fixes = true, ovf = false;
     V r = NULL;
     int i;
+    if (argc == 2 && type_of(argv[0]) == T_FIX && type_of(argv[1]) == T_FIX) {
+        int64_t a = fix_val(argv[0]), b = fix_val(argv[1]), s;
+        if (!(op == ADD   ? __builtin_add_overflow(a, b, &s)
+              : op == MUL ? __builtin_mul_overflow(a, b, &s)
+                          : __builtin_sub_overflow(a, b, &s)))
+            return make_fix(s);
+    }
     for (i = 0; i < argc; i++) {
         check_num(argv[i], who);
         fixes &= type_of(argv[i]) == T_FIX;
@@ -119,6 +126,11 @@ static int cmp(V a, V b) {
 
 static V compare(int argc, V *argv, const char *who, int want_lo, int want_hi) {
     int i, c;
+    if (argc == 2 && type_of(argv[0]) == T_FIX && type_of(argv[1]) == T_FIX) {
+        int64_t a = fix_val(argv[0]), b = fix_val(argv[1]);
+        c = a < b ? -1 : a > b;
+        return boolean(c >= want_lo && c <= want_hi);
+    }
     for (i = 0; i < argc; i++)
         check_num(argv[i], who);
     for (i = 0; i + 1 < argc; i++) {
