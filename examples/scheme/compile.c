@@ -17,7 +17,7 @@
 enum {
     SF_NONE, SF_QUOTE, SF_QUASIQUOTE, SF_IF, SF_DEFINE, SF_SET, SF_LAMBDA,
     SF_LET, SF_LETSTAR, SF_LETREC, SF_BEGIN, SF_COND, SF_CASE, SF_AND, SF_OR,
-    SF_WHEN, SF_UNLESS, SF_DO
+    SF_WHEN, SF_UNLESS, SF_DO, SF_GUARD
 };
 
 static const struct { const char *name; unsigned form; } forms[] = {
@@ -26,7 +26,7 @@ static const struct { const char *name; unsigned form; } forms[] = {
     {"let", SF_LET}, {"let*", SF_LETSTAR}, {"letrec", SF_LETREC},
     {"letrec*", SF_LETREC}, {"begin", SF_BEGIN}, {"cond", SF_COND},
     {"case", SF_CASE}, {"and", SF_AND}, {"or", SF_OR}, {"when", SF_WHEN},
-    {"unless", SF_UNLESS}, {"do", SF_DO},
+    {"unless", SF_UNLESS}, {"do", SF_DO}, {"guard", SF_GUARD},
 };
 
 /* Where a form may stand: at top level (define is global), first in a
@@ -37,15 +37,15 @@ enum ctx { CTX_TOP, CTX_BODY, CTX_EXPR };
  * program redefining 'cons' does not change what `(a ,b) means), the
  * symbols of the forms derived ones expand into, and the uninterned
  * symbol naming a do loop's procedure (no program can refer to it). */
-static V prim_cons, prim_append, prim_list_to_vector, sym_do_loop;
-static V sym_lambda, sym_letrec, sym_if, sym_begin, sym_let;
+static V prim_cons, prim_append, prim_list_to_vector, prim_guard, prim_raise, sym_do_loop;
+static V sym_lambda, sym_letrec, sym_if, sym_begin, sym_let, sym_cond;
 
 static V keyword(const char *name) { return intern(name, strlen(name)); }
 
 void compile_init(void) {
-    static V *const roots[] = {&prim_cons, &prim_append, &prim_list_to_vector,
+    static V *const roots[] = {&prim_cons, &prim_append, &prim_list_to_vector, &prim_guard, &prim_raise,
                                &sym_do_loop, &sym_lambda, &sym_letrec, &sym_if,
-                               &sym_begin, &sym_let};
+                               &sym_begin, &sym_let, &sym_cond};
     size_t i;
     V s = NULL;
     FRAME;
@@ -60,11 +60,14 @@ void compile_init(void) {
     prim_cons = sym_value(keyword("cons"));
     prim_append = sym_value(keyword("append"));
     prim_list_to_vector = sym_value(keyword("list->vector"));
+    prim_guard = sym_value(keyword("%guard"));
+    prim_raise = sym_value(keyword("raise"));
     sym_lambda = keyword("lambda");
     sym_letrec = keyword("letrec");
     sym_if = keyword("if");
     sym_begin = keyword("begin");
     sym_let = keyword("let");
+    sym_cond = keyword("cond");
     s = make_str("do-loop", 7);
     sym_do_loop = gc_alloc(T_SYM, 2, 8);
     gc_set(sym_do_loop, 0, s);
@@ -480,6 +483,52 @@ static V expand_do(V x) {
     RETURN(t);
 }
 
+/* (guard (var clause ...) body ...) is
+ * (%guard (lambda () body ...)
+ *         (lambda (var) (cond clause ... (else (raise var)))))
+ * with %guard and raise the primitives themselves (error.c, prim_ctl.c):
+ * the body runs under a handler that escapes back to the guard, where
+ * the clauses run; with no clause true the condition is raised again
+ * from there (R7RS re-raises in the raise's dynamic environment; the two
+ * differ only for raise-continuable's handlers). */
+static V expand_guard(V x) {
+    V spec = NULL, t = NULL, u = NULL, cl = NULL;
+    bool has_else = false;
+    FRAME;
+    ROOT(x);
+    ROOT(spec);
+    ROOT(t);
+    ROOT(u);
+    ROOT(cl);
+    if (list_length(x) < 3 || list_length(nth(x, 1)) < 1 || !is_sym(car(nth(x, 1))))
+        bad_syntax(x);
+    spec = nth(x, 1);
+    for (cl = cdr(spec); is_pair(cl); cl = cdr(cl))
+        if (is_pair(car(cl)) && car(car(cl)) == sx_sym_else)
+            has_else = true;
+    t = NULL;
+    if (!has_else) {                        /* ((else (raise var))) */
+        t = list2(prim_raise, car(spec));
+        t = list2(sx_sym_else, t);
+        t = cons(t, NULL);
+    }
+    for (u = NULL, cl = cdr(spec); is_pair(cl); cl = cdr(cl))
+        u = cons(car(cl), u);               /* clauses, reversed */
+    for (; u; u = cdr(u))
+        t = cons(car(u), t);
+    t = cons(sym_cond, t);
+    t = cons(t, NULL);
+    u = cons(car(nth(x, 1)), NULL);
+    t = cons(u, t);
+    t = cons(sym_lambda, t);                /* (lambda (var) (cond ...)) */
+    t = cons(t, NULL);
+    u = cons(NULL, drop(x, 2));
+    u = cons(sym_lambda, u);                /* (lambda () body ...) */
+    t = cons(u, t);
+    t = cons(prim_guard, t);
+    RETURN(t);
+}
+
 /* cond clauses from xs on, as nested tests. */
 static V comp_cond(V xs, V cenv, V form) {
     V cl = NULL, test = NULL, rest = NULL, r;
@@ -824,6 +873,10 @@ static V comp(V x, V cenv, enum ctx ctx) {
     case SF_UNLESS: r = comp_when(x, cenv, form_of(car(x), cenv) == SF_WHEN); break;
     case SF_DO:
         r = expand_do(x);
+        r = comp(r, cenv, CTX_EXPR);
+        break;
+    case SF_GUARD:
+        r = expand_guard(x);
         r = comp(r, cenv, CTX_EXPR);
         break;
     default: r = comp_call(x, cenv); break;

@@ -20,7 +20,12 @@
  *   all simple, to a PRIM_LEAF primitive, runs without touching the
  *   shadow stack at all. */
 
-void eval_init(void) { gc_global(&sx_cur_expr); }
+void eval_init(void) {
+    gc_global(&sx_cur_expr);
+    gc_global(&sx_handlers);
+    gc_global(&sx_winders);
+    gc_global(&sx_thrown);
+}
 
 static _Noreturn void arity_error(V f, V form) {
     sx_raise("wrong number of arguments to", f, 1, form);
@@ -285,6 +290,8 @@ V sx_apply(V f, V args) {
             continue;
         } else if (type_of(f) == T_PRIM) {
             r = call_prim_list(f, args, sx_cur_expr);
+        } else if (type_of(f) == T_CONT) {
+            sx_continue(f, args);
         } else {
             sx_error("not a procedure:", f);
         }
@@ -430,8 +437,12 @@ V exec(V c, V env) {
                 c = code_a(clos_code(f));
                 continue;
             }
-            if (type_of(f) != T_PRIM)
-                sx_raise("not a procedure:", f, 1, code_src(c));
+            if (type_of(f) != T_PRIM) {
+                if (type_of(f) != T_CONT)
+                    sx_raise("not a procedure:", f, 1, code_src(c));
+                t = operand_list(c, env);
+                sx_continue(f, t);
+            }
             if (!(prim_raw(f)->flags & PRIM_APPLY)) {
                 t = call_prim_code(f, c, env);
                 goto out;
@@ -449,6 +460,8 @@ V exec(V c, V env) {
                 c = code_a(clos_code(f));
                 break;
             }
+            if (type_of(f) == T_CONT)
+                sx_continue(f, t);
             if (type_of(f) != T_PRIM)
                 sx_raise("not a procedure:", f, 1, code_src(c));
             if (!(prim_raw(f)->flags & PRIM_APPLY)) {

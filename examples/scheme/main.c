@@ -44,6 +44,7 @@ static void repl(void) {
     ROOT(x);
     c.roots = gc_depth();
     c.prev = NULL;
+    c.kind = CATCH_ERROR;
     sx_catcher = &c;
     if (setjmp(c.jb)) {
         sx_recover(&c);
@@ -78,6 +79,7 @@ static int run_file(const char *path) {
     }
     c.roots = gc_depth();
     c.prev = NULL;
+    c.kind = CATCH_ERROR;
     sx_catcher = &c;
     if (setjmp(c.jb)) {
         sx_recover(&c);

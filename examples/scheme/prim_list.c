@@ -207,7 +207,7 @@ static V p_symbol_p(int argc, V *argv) { ARGC_UNUSED; return boolean(is_sym(argv
 static V p_boolean_p(int argc, V *argv) { ARGC_UNUSED; return boolean(type_of(argv[0]) == T_BOOL); }
 static V p_procedure_p(int argc, V *argv) {
     ARGC_UNUSED;
-    return boolean(type_of(argv[0]) == T_CLOS || type_of(argv[0]) == T_PRIM);
+    return boolean(type_of(argv[0]) == T_CLOS || type_of(argv[0]) == T_PRIM || type_of(argv[0]) == T_CONT);
 }
 static V p_not(int argc, V *argv) { ARGC_UNUSED; return boolean(argv[0] == sx_false); }
 static V p_eq_p(int argc, V *argv) { ARGC_UNUSED; return boolean(argv[0] == argv[1]); }

@@ -2,6 +2,7 @@
  * flonums.  The fixnum fast paths work on C scalars and allocate the
  * result once at the end; the general paths root every operand and
  * partial result across each allocation. */
+#include <alloca.h>
 #include <math.h>
 #include <stdlib.h>
 #include "prims.h"
@@ -15,6 +16,13 @@ int64_t check_index(V v, int64_t lo, int64_t hi, const char *who) {
         sx_error("index out of range:", v);
     return fix_val(v);
 }
+
+/* A copy of a primitive's arguments for it to root: PRIM_LEAF calls
+ * pass an unrooted argv, other calls a rooted one, and a slot must not
+ * be pushed on the shadow stack twice (a moving collection would update
+ * it twice).  alloca'd in the caller's frame: a macro. */
+#define own_args(argc, argv) \
+    ((V *)memcpy(alloca(sizeof(V) * (size_t)((argc) ? (argc) : 1)), (argv), sizeof(V) * (size_t)(argc)))
 
 /* ---- generic binary operations: flonum if either operand is one */
 static bool any_flo(V a, V b) { return type_of(a) == T_FLO || type_of(b) == T_FLO; }
@@ -58,6 +66,7 @@ static V arith(int op, int argc, V *argv, const char *who) {
     }
     if (fixes && !ovf)
         return make_fix(acc);
+    argv = own_args(argc, argv);
     FRAME;
     for (i = 0; i < argc; i++)
         ROOT(argv[i]);
@@ -85,6 +94,7 @@ static V p_div(int argc, V *argv) {
     int i;
     for (i = 0; i < argc; i++)
         check_num(argv[i], "/");
+    argv = own_args(argc, argv);
     FRAME;
     for (i = 0; i < argc; i++)
         ROOT(argv[i]);
@@ -257,6 +267,7 @@ static V int_gcd(V a, V b) {
 static V p_gcd(int argc, V *argv) {
     V g = NULL;
     int i;
+    argv = own_args(argc, argv);
     FRAME;
     ROOT(g);
     for (i = 0; i < argc; i++) {
@@ -272,6 +283,7 @@ static V p_gcd(int argc, V *argv) {
 static V p_lcm(int argc, V *argv) {
     V l = NULL, g = NULL, x = NULL;
     int i;
+    argv = own_args(argc, argv);
     FRAME;
     ROOT(l);
     ROOT(g);

@@ -158,6 +158,17 @@ void sx_print(FILE *out, V v, bool write) {
         break;
     case T_CLOS: print_name(out, "procedure", clos_name(v)); break;
     case T_CODE: fputs("#<code>", out); break;
+    case T_CONT: fputs("#<continuation>", out); break;
+    case T_RTD: print_name(out, "record-type", gc_get(v, 0)); break;
+    case T_RECORD:
+        if (sx_is_error(v)) {
+            fputs("#<error ", out);
+            sx_print(out, gc_get(v, 1), true);
+            fputc('>', out);
+        } else {
+            print_name(out, "record", gc_get(gc_get(v, 0), 0));
+        }
+        break;
     case T_PRIM: print_name(out, "primitive", gc_get(v, 0)); break;
     case T_FRAME: fputs("#<environment>", out); break;
     case T_UNSPEC: fputs("#<unspecified>", out); break;

@@ -27,7 +27,10 @@ enum {
     T_PORT,      /* | struct port (prim_port.c) */
     T_BIG,       /* | uint32 negative, uint32 n, limbs (integer.h) */
     T_VALUES,    /* values... | (multiple values, prim_ctl.c) */
-    T_CODE       /* a b c src | int32 op i j k (code.h) */
+    T_CODE,      /* a b c src | int32 op i j k (code.h) */
+    T_RTD,       /* name field-names | (a record type) */
+    T_RECORD,    /* rtd fields... | */
+    T_CONT       /* | uint64 id of its escape point (prim_ctl.c) */
 };
 
 /* Global roots: constants, shared small numbers and characters. */
