@@ -13,11 +13,16 @@
  * [compile.rooted]: like the evaluator, every C local holding a value is
  * rooted (FRAME/ROOT) before the first call that may collect. */
 #include "code.h"
+#include "derived.h"
 
 enum {
     SF_NONE, SF_QUOTE, SF_QUASIQUOTE, SF_IF, SF_DEFINE, SF_SET, SF_LAMBDA,
     SF_LET, SF_LETSTAR, SF_LETREC, SF_BEGIN, SF_COND, SF_CASE, SF_AND, SF_OR,
-    SF_WHEN, SF_UNLESS, SF_DO, SF_GUARD
+    SF_WHEN, SF_UNLESS, SF_DO, SF_GUARD,
+    /* derived forms expanded by derived.c */
+    SF_DERIVED_FIRST, SF_RECORD = SF_DERIVED_FIRST, SF_CASE_LAMBDA,
+    SF_PARAMETERIZE, SF_DELAY, SF_DELAY_FORCE, SF_COND_EXPAND,
+    SF_LET_VALUES, SF_LETSTAR_VALUES, SF_DEFINE_VALUES, SF_DERIVED_LAST
 };
 
 static const struct { const char *name; unsigned form; } forms[] = {
@@ -27,6 +32,11 @@ static const struct { const char *name; unsigned form; } forms[] = {
     {"letrec*", SF_LETREC}, {"begin", SF_BEGIN}, {"cond", SF_COND},
     {"case", SF_CASE}, {"and", SF_AND}, {"or", SF_OR}, {"when", SF_WHEN},
     {"unless", SF_UNLESS}, {"do", SF_DO}, {"guard", SF_GUARD},
+    {"define-record-type", SF_RECORD}, {"case-lambda", SF_CASE_LAMBDA},
+    {"parameterize", SF_PARAMETERIZE}, {"delay", SF_DELAY},
+    {"delay-force", SF_DELAY_FORCE},
+    {"cond-expand", SF_COND_EXPAND}, {"let-values", SF_LET_VALUES},
+    {"let*-values", SF_LETSTAR_VALUES}, {"define-values", SF_DEFINE_VALUES},
 };
 
 /* Where a form may stand: at top level (define is global), first in a
@@ -72,6 +82,7 @@ void compile_init(void) {
     sym_do_loop = gc_alloc(T_SYM, 2, 8);
     gc_set(sym_do_loop, 0, s);
     gc_set(sym_do_loop, 1, sx_unbound);
+    derived_init();
     UNFRAME;
 }
 
@@ -225,6 +236,13 @@ static void scan_defines(V xs, V cenv, V *head, V *tail) {
             break;
         case SF_BEGIN:
             scan_defines(cdr(x), cenv, head, tail);
+            break;
+        case SF_RECORD:
+        case SF_DEFINE_VALUES:
+        case SF_COND_EXPAND:    /* definitions in disguise */
+            x = derived_expand((enum derived)(form_of(car(x), cenv) - SF_DERIVED_FIRST), x);
+            x = cons(x, NULL);
+            scan_defines(x, cenv, head, tail);
             break;
         }
     }
@@ -879,7 +897,14 @@ static V comp(V x, V cenv, enum ctx ctx) {
         r = expand_guard(x);
         r = comp(r, cenv, CTX_EXPR);
         break;
-    default: r = comp_call(x, cenv); break;
+    default:
+        if (form_of(car(x), cenv) >= SF_DERIVED_FIRST && form_of(car(x), cenv) < SF_DERIVED_LAST) {
+            r = derived_expand((enum derived)(form_of(car(x), cenv) - SF_DERIVED_FIRST), x);
+            r = comp(r, cenv, ctx);
+        } else {
+            r = comp_call(x, cenv);
+        }
+        break;
     }
     RETURN(r);
 }

@@ -29,7 +29,9 @@ static void init(void) {
     prim_sys_init();
     prim_port_init();
     prim_ctl_init();
-    compile_init();   /* last: captures primitives */
+    prim_data_init();
+    compile_init();   /* after the primitives: captures some */
+    prelude_load();
 }
 
 /* Read-eval-print until end of input.  After an error the catcher pops

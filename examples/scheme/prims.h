@@ -32,6 +32,9 @@ void prim_vec_init(void);
 void prim_sys_init(void);
 void prim_port_init(void);
 void prim_ctl_init(void);
+void prim_data_init(void);
+/* Run the Scheme part of the library (prelude.c).  May collect. */
+void prelude_load(void);
 
 /* Two values as one (prim_ctl.c).  May collect. */
 V sx_values2(V a, V b);

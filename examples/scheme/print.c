@@ -159,6 +159,7 @@ void sx_print(FILE *out, V v, bool write) {
     case T_CLOS: print_name(out, "procedure", clos_name(v)); break;
     case T_CODE: fputs("#<code>", out); break;
     case T_CONT: fputs("#<continuation>", out); break;
+    case T_PROMISE: fputs("#<promise>", out); break;
     case T_RTD: print_name(out, "record-type", gc_get(v, 0)); break;
     case T_RECORD:
         if (sx_is_error(v)) {

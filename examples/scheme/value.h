@@ -30,7 +30,8 @@ enum {
     T_CODE,      /* a b c src | int32 op i j k (code.h) */
     T_RTD,       /* name field-names | (a record type) */
     T_RECORD,    /* rtd fields... | */
-    T_CONT       /* | uint64 id of its escape point (prim_ctl.c) */
+    T_CONT,      /* | uint64 id of its escape point (prim_ctl.c) */
+    T_PROMISE    /* box | box: (done? . value-or-thunk) (prim_data.c) */
 };
 
 /* Global roots: constants, shared small numbers and characters. */
