@@ -118,6 +118,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     script = argc == 2 ? argv[1] : NULL;
+    sx_script = script;
     stack_bytes = (size_t)STACK_MB << 20;
     if (getenv("SCHEME_STACK_MB")) {
         long mb = atol(getenv("SCHEME_STACK_MB"));

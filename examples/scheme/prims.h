@@ -35,6 +35,8 @@ void prim_ctl_init(void);
 void prim_data_init(void);
 /* Run the Scheme part of the library (prelude.c).  May collect. */
 void prelude_load(void);
+/* The file given on the command line, or NULL (prim_sys.c). */
+extern const char *sx_script;
 
 /* Two values as one (prim_ctl.c).  May collect. */
 V sx_values2(V a, V b);
