@@ -14,11 +14,13 @@
  * rooted (FRAME/ROOT) before the first call that may collect. */
 #include "code.h"
 #include "derived.h"
+#include "macro.h"
 
 enum {
     SF_NONE, SF_QUOTE, SF_QUASIQUOTE, SF_IF, SF_DEFINE, SF_SET, SF_LAMBDA,
     SF_LET, SF_LETSTAR, SF_LETREC, SF_BEGIN, SF_COND, SF_CASE, SF_AND, SF_OR,
-    SF_WHEN, SF_UNLESS, SF_DO, SF_GUARD,
+    SF_WHEN, SF_UNLESS, SF_DO, SF_GUARD, SF_DEFINE_SYNTAX, SF_LET_SYNTAX,
+    SF_LETREC_SYNTAX,
     /* derived forms expanded by derived.c */
     SF_DERIVED_FIRST, SF_RECORD = SF_DERIVED_FIRST, SF_CASE_LAMBDA,
     SF_PARAMETERIZE, SF_DELAY, SF_DELAY_FORCE, SF_COND_EXPAND,
@@ -32,6 +34,8 @@ static const struct { const char *name; unsigned form; } forms[] = {
     {"letrec*", SF_LETREC}, {"begin", SF_BEGIN}, {"cond", SF_COND},
     {"case", SF_CASE}, {"and", SF_AND}, {"or", SF_OR}, {"when", SF_WHEN},
     {"unless", SF_UNLESS}, {"do", SF_DO}, {"guard", SF_GUARD},
+    {"define-syntax", SF_DEFINE_SYNTAX}, {"let-syntax", SF_LET_SYNTAX},
+    {"letrec-syntax", SF_LETREC_SYNTAX},
     {"define-record-type", SF_RECORD}, {"case-lambda", SF_CASE_LAMBDA},
     {"parameterize", SF_PARAMETERIZE}, {"delay", SF_DELAY},
     {"delay-force", SF_DELAY_FORCE},
@@ -83,6 +87,7 @@ void compile_init(void) {
     gc_set(sym_do_loop, 0, s);
     gc_set(sym_do_loop, 1, sx_unbound);
     derived_init();
+    macro_init();
     UNFRAME;
 }
 
@@ -146,28 +151,85 @@ static V node(int op, V a, V b, V c, V src, int32_t i, int32_t j, int32_t k) {
 
 static V konst(V v) { return node(OP_CONST, v, NULL, NULL, NULL, 0, 0, 0); }
 
-/* The lexical address of sym in cenv: true and (*depth, *index), or
- * false for a global.  Never collects. */
-static bool resolve(V sym, V cenv, int32_t *depth, int32_t *index) {
-    int32_t d, i;
-    V n;
+/* What a name means in scope cenv [macro.h]: a frame's entries are its
+ * variables' symbols, in slot order, and (symbol . macro) pairs for the
+ * macros it binds, which take no slot. */
+enum { L_GLOBAL, L_LOCAL, L_MACRO };
+struct meaning {
+    int kind;
+    int32_t depth, index;   /* L_LOCAL: the lexical address */
+    V what;                 /* L_MACRO: the macro; L_GLOBAL: the symbol */
+};
+
+/* Never collects. */
+static struct meaning lookup(V sym, V cenv) {
+    struct meaning m = {L_GLOBAL, 0, 0, sym};
+    int32_t d, i, off;
+    V n, e, start = cenv, defenv;
     for (d = 0; cenv; cenv = cdr(cenv), d++)
-        for (i = 0, n = car(cenv); n; n = cdr(n), i++)
-            if (car(n) == sym) {
-                *depth = d;
-                *index = i;
-                return true;
+        for (i = 0, n = car(cenv); n; n = cdr(n)) {
+            e = car(n);
+            if (is_pair(e)) {
+                if (car(e) == sym) {
+                    m.kind = L_MACRO;
+                    m.what = cdr(e);
+                    return m;
+                }
+                continue;
             }
-    return false;
+            if (e == sym) {
+                m.kind = L_LOCAL;
+                m.depth = d;
+                m.index = i;
+                return m;
+            }
+            i++;
+        }
+    if (!is_alias(sym))
+        return m;
+    /* an inserted name: what its original meant where the macro was
+     * defined, a scope enclosing this one (off frames out) */
+    defenv = gc_get(sym, 3);
+    for (off = 0, cenv = start; cenv && cenv != defenv; cenv = cdr(cenv))
+        off++;
+    if (cenv != defenv)
+        defenv = NULL;
+    m = lookup(gc_get(sym, 2), defenv);
+    m.depth += off;
+    return m;
+}
+
+static bool resolve(V sym, V cenv, int32_t *depth, int32_t *index) {
+    struct meaning m = lookup(sym, cenv);
+    *depth = m.depth;
+    *index = m.index;
+    return m.kind == L_LOCAL;
+}
+
+/* The macro head names in cenv, or NULL. */
+static V macro_of(V head, V cenv) {
+    struct meaning m;
+    if (!is_sym(head))
+        return NULL;
+    m = lookup(head, cenv);
+    if (m.kind == L_MACRO)
+        return m.what;
+    if (m.kind == L_GLOBAL && type_of(sym_value(m.what)) == T_MACRO)
+        return sym_value(m.what);
+    return NULL;
 }
 
 /* The special form sym names in cenv: none when it is a variable there. */
 static unsigned form_of(V sym, V cenv) {
-    int32_t d, i;
-    if (!is_sym(sym) || !sym_form(sym) || resolve(sym, cenv, &d, &i))
+    struct meaning m;
+    if (!is_sym(sym))
         return SF_NONE;
-    return sym_form(sym);
+    m = lookup(sym, cenv);
+    return m.kind == L_GLOBAL ? sym_form(m.what) : SF_NONE;
 }
+
+/* The global symbol a name outside every scope means. */
+static V global_sym(V sym) { return alias_root(sym); }
 
 static V comp(V x, V cenv, enum ctx ctx);
 
@@ -252,22 +314,114 @@ static void scan_defines(V xs, V cenv, V *head, V *tail) {
 /* Code for body xs in a new frame whose first variables are the list
  * names (fresh: extended in place by the body's defines), inside cenv.
  * The frame size goes to *size. */
+static V comp_body_in(V xs, V scope, V form, int32_t *size);
+
 static V comp_body(V xs, V names, V cenv, V form, int32_t *size) {
-    V tail = NULL, scope = NULL, c;
+    V scope;
     FRAME;
     ROOT(xs);
-    ROOT(names);
-    ROOT(cenv);
-    ROOT(tail);
-    ROOT(scope);
-    for (tail = names; tail && cdr(tail); tail = cdr(tail))
-        ;
+    ROOT(form);
     scope = cons(names, cenv);  /* scan in the new scope: params shadow */
+    scope = comp_body_in(xs, scope, form, size);
+    RETURN(scope);
+}
+
+/* Append the cell holding entry e to the list [*head .. *tail]. */
+static void add_entry(V *head, V *tail, V e) {
+    V c = cons(e, NULL);
+    if (*head)
+        set_cdr(*tail, c);
+    else
+        *head = c;
+    *tail = c;
+}
+
+/* Body xs with each form that uses a macro replaced by its expansion
+ * (once here, so that the defines scan_defines finds are the ones
+ * compiled).  The macros of the body's own define-syntax forms are added
+ * to scope first. */
+static V expand_body(V xs, V scope) {
+    V head = NULL, tail = NULL, x = NULL, m = NULL, names = NULL, ntail = NULL;
+    FRAME;
+    ROOT(xs);
+    ROOT(scope);
+    ROOT(head);
+    ROOT(tail);
+    ROOT(x);
+    ROOT(m);
+    ROOT(names);
+    ROOT(ntail);
+    for (names = car(scope), ntail = names; ntail && cdr(ntail); ntail = cdr(ntail))
+        ;
+    for (x = xs; is_pair(x); x = cdr(x))     /* (define-syntax name spec) */
+        if (is_pair(car(x)) && form_of(car(car(x)), scope) == SF_DEFINE_SYNTAX) {
+            if (list_length(car(x)) != 3 || !is_sym(nth(car(x), 1)))
+                bad_syntax(car(x));
+            m = macro_make(nth(car(x), 2), scope);
+            m = cons(nth(car(x), 1), m);
+            add_entry(&names, &ntail, m);
+            set_car(scope, names);
+        }
+    for (; is_pair(xs); xs = cdr(xs)) {
+        x = car(xs);
+        while (is_pair(x) && (m = macro_of(car(x), scope)))
+            x = macro_expand(m, x);
+        add_entry(&head, &tail, x);
+    }
+    RETURN(head);
+}
+
+/* Code for body xs in the new scope (its first frame: fresh entries,
+ * extended in place by the body's defines and macros).  The frame size
+ * (entries that are variables) goes to *size. */
+static V comp_body_in(V xs, V scope, V form, int32_t *size) {
+    V names = NULL, tail = NULL, c;
+    FRAME;
+    ROOT(xs);
+    ROOT(scope);
+    ROOT(form);
+    ROOT(names);
+    ROOT(tail);
+    xs = expand_body(xs, scope);
+    for (names = car(scope), tail = names; tail && cdr(tail); tail = cdr(tail))
+        ;
     scan_defines(xs, scope, &names, &tail);
     set_car(scope, names);
-    *size = (int32_t)list_length(names);
+    for (*size = 0, tail = names; tail; tail = cdr(tail))
+        *size += !is_pair(car(tail));
     c = comp_seq(xs, scope, CTX_BODY, form);
     RETURN(c);
+}
+
+/* (let-syntax ((name spec) ...) body ...) and letrec-syntax: a frame of
+ * macros only (and the body's defines); letrec-syntax's macros are
+ * closed in the new scope, so they may use each other and themselves. */
+static V comp_let_syntax(V x, V cenv, bool rec) {
+    V scope = NULL, names = NULL, tail = NULL, m = NULL, bs = NULL, r;
+    int32_t size;
+    FRAME;
+    ROOT(x);
+    ROOT(cenv);
+    ROOT(scope);
+    ROOT(names);
+    ROOT(tail);
+    ROOT(m);
+    ROOT(bs);
+    if (list_length(x) < 3 || list_length(nth(x, 1)) < 0)
+        bad_syntax(x);
+    scope = cons(NULL, cenv);
+    for (bs = nth(x, 1); bs; bs = cdr(bs)) {
+        if (list_length(car(bs)) != 2 || !is_sym(car(car(bs))))
+            bad_syntax(x);
+        m = macro_make(nth(car(bs), 1), rec ? scope : cenv);
+        m = cons(car(car(bs)), m);
+        add_entry(&names, &tail, m);
+    }
+    set_car(scope, names);
+    m = comp_body_in(drop(x, 2), scope, x, &size);
+    bs = make_vec(0, NULL);
+    r = node(OP_LET, bs, m, NULL, x, 0, 0, size);
+    RETURN(r);
 }
 
 /* ============================================================ the forms */
@@ -275,7 +429,7 @@ static V comp_body(V xs, V names, V cenv, V form, int32_t *size) {
 static V comp_ref(V sym, V cenv) {
     int32_t d, i;
     if (!resolve(sym, cenv, &d, &i))
-        return node(OP_GLOBAL, sym, NULL, NULL, NULL, 0, 0, 0);
+        return node(OP_GLOBAL, global_sym(sym), NULL, NULL, NULL, 0, 0, 0);
     return node(d == 0 ? OP_LOCAL0 : d == 1 ? OP_LOCAL1 : OP_LOCAL, NULL, NULL, NULL, NULL, i, d, 0);
 }
 
@@ -522,7 +676,7 @@ static V expand_guard(V x) {
         bad_syntax(x);
     spec = nth(x, 1);
     for (cl = cdr(spec); is_pair(cl); cl = cdr(cl))
-        if (is_pair(car(cl)) && car(car(cl)) == sx_sym_else)
+        if (is_pair(car(cl)) && alias_root(car(car(cl))) == sx_sym_else)
             has_else = true;
     t = NULL;
     if (!has_else) {                        /* ((else (raise var))) */
@@ -564,7 +718,7 @@ static V comp_cond(V xs, V cenv, V form) {
     cl = car(xs);
     if (!is_pair(cl) || list_length(cl) < 0)
         bad_syntax(form);
-    if (car(cl) == sx_sym_else) {
+    if (alias_root(car(cl)) == sx_sym_else) {
         if (cdr(xs))
             bad_syntax(form);
         r = comp_seq(cdr(cl), cenv, CTX_EXPR, form);
@@ -580,7 +734,7 @@ static V comp_cond(V xs, V cenv, V form) {
         gc_set(r, 0, test);
         gc_set(r, 1, rest);
         r = node(OP_OR, r, NULL, NULL, NULL, 0, 0, 0);
-    } else if (nth(cl, 1) == sx_sym_arrow) {    /* (test => receiver) */
+    } else if (alias_root(nth(cl, 1)) == sx_sym_arrow) {    /* (test => receiver) */
         if (list_length(cl) != 3)
             bad_syntax(form);
         r = comp(nth(cl, 2), cenv, CTX_EXPR);
@@ -616,10 +770,10 @@ static V comp_case(V x, V cenv) {
         cl = car(xs);
         if (!is_pair(cl) || list_length(cl) < 2)
             bad_syntax(x);
-        data = car(cl) == sx_sym_else ? sx_true : car(cl);
+        data = alias_root(car(cl)) == sx_sym_else ? sx_true : syntax_strip(car(cl));
         if (data != sx_true && list_length(data) < 0)
             bad_syntax(x);
-        arrow = nth(cl, 1) == sx_sym_arrow;
+        arrow = alias_root(nth(cl, 1)) == sx_sym_arrow;
         if (arrow) {
             if (list_length(cl) != 3)
                 bad_syntax(x);
@@ -663,7 +817,7 @@ static bool has_unquote(V t) {
         return false;
     }
     for (; is_pair(t); t = cdr(t))
-        if (car(t) == sx_sym_unquote || car(t) == sx_sym_unquote_splicing ||
+        if (alias_root(car(t)) == sx_sym_unquote || alias_root(car(t)) == sx_sym_unquote_splicing ||
             has_unquote(car(t)))
             return true;
     return false;
@@ -696,12 +850,13 @@ static V qq(V t, V cenv, int depth) {
     ROOT(a);
     stack_check(t);
     if (!has_unquote(t) || (!is_pair(t) && type_of(t) != T_VEC)) {
-        r = konst(t);
+        r = syntax_strip(t);
+        r = konst(r);
     } else if (type_of(t) == T_VEC) {
         r = vector_to_list(t);
         r = qq(r, cenv, depth);
         r = call2(prim_list_to_vector, r, NULL);
-    } else if ((head = car(t)) == sx_sym_unquote) {
+    } else if ((head = alias_root(car(t))) == sx_sym_unquote) {
         if (depth == 1)
             r = comp(nth(t, 1), cenv, CTX_EXPR);
         else
@@ -712,7 +867,7 @@ static V qq(V t, V cenv, int depth) {
         /* (a . rest): rest first, then a consed or spliced onto it */
         r = qq(cdr(t), cenv, depth);
         a = car(t);
-        if (is_pair(a) && car(a) == sx_sym_unquote_splicing && depth == 1) {
+        if (is_pair(a) && alias_root(car(a)) == sx_sym_unquote_splicing && depth == 1) {
             a = comp(nth(a, 1), cenv, CTX_EXPR);
             r = call2(prim_append, a, r);
         } else {
@@ -769,7 +924,7 @@ static V comp_define(V x, V cenv, enum ctx ctx) {
             gc_set(val, 1, name);
     }
     if (ctx == CTX_TOP) {
-        r = node(OP_DEFGLOBAL, val, name, NULL, x, 0, 0, 0);
+        r = node(OP_DEFGLOBAL, val, global_sym(name), NULL, x, 0, 0, 0);
     } else {
         if (!resolve(name, cenv, &d, &i) || d != 0)
             bad_syntax(x);                  /* not found by scan_defines */
@@ -791,7 +946,7 @@ static V comp_set(V x, V cenv) {
     if (resolve(nth(x, 1), cenv, &d, &i))
         r = node(OP_SETLOCAL, val, NULL, NULL, x, i, d, 0);
     else
-        r = node(OP_SETGLOBAL, val, nth(x, 1), NULL, x, 0, 0, 0);
+        r = node(OP_SETGLOBAL, val, global_sym(nth(x, 1)), NULL, x, 0, 0, 0);
     RETURN(r);
 }
 
@@ -845,11 +1000,32 @@ static V comp(V x, V cenv, enum ctx ctx) {
         r = konst(x);
         RETURN(r);
     }
+    if ((r = macro_of(car(x), cenv))) {
+        r = macro_expand(r, x);
+        r = comp(r, cenv, ctx);
+        RETURN(r);
+    }
     switch (form_of(car(x), cenv)) {
+    case SF_DEFINE_SYNTAX:      /* a body's are bound by expand_body */
+        if (ctx == CTX_EXPR || list_length(x) != 3 || !is_sym(nth(x, 1)))
+            bad_syntax(x);
+        if (ctx == CTX_TOP) {
+            r = macro_make(nth(x, 2), NULL);
+            if (sym_value(global_sym(nth(x, 1))) == sx_unbound)
+                sx_keep = cons(global_sym(nth(x, 1)), sx_keep);
+            sym_set_value(global_sym(nth(x, 1)), r);
+        }
+        r = konst(sx_unspec);
+        break;
+    case SF_LET_SYNTAX:
+    case SF_LETREC_SYNTAX:
+        r = comp_let_syntax(x, cenv, form_of(car(x), cenv) == SF_LETREC_SYNTAX);
+        break;
     case SF_QUOTE:
         if (list_length(x) != 2)
             bad_syntax(x);
-        r = konst(nth(x, 1));
+        r = syntax_strip(nth(x, 1));
+        r = konst(r);
         break;
     case SF_QUASIQUOTE:
         if (list_length(x) != 2)

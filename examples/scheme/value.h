@@ -31,7 +31,8 @@ enum {
     T_RTD,       /* name field-names | (a record type) */
     T_RECORD,    /* rtd fields... | */
     T_CONT,      /* | uint64 id of its escape point (prim_ctl.c) */
-    T_PROMISE    /* box | box: (done? . value-or-thunk) (prim_data.c) */
+    T_PROMISE,   /* box | box: (done? . value-or-thunk) (prim_data.c) */
+    T_MACRO      /* literals rules ellipsis defenv | (macro.h) */
 };
 
 /* Global roots: constants, shared small numbers and characters. */
