@@ -20,7 +20,7 @@ enum {
     SF_NONE, SF_QUOTE, SF_QUASIQUOTE, SF_IF, SF_DEFINE, SF_SET, SF_LAMBDA,
     SF_LET, SF_LETSTAR, SF_LETREC, SF_BEGIN, SF_COND, SF_CASE, SF_AND, SF_OR,
     SF_WHEN, SF_UNLESS, SF_DO, SF_GUARD, SF_DEFINE_SYNTAX, SF_LET_SYNTAX,
-    SF_LETREC_SYNTAX,
+    SF_LETREC_SYNTAX, SF_SYNTAX_RULES,
     /* derived forms expanded by derived.c */
     SF_DERIVED_FIRST, SF_RECORD = SF_DERIVED_FIRST, SF_CASE_LAMBDA,
     SF_PARAMETERIZE, SF_DELAY, SF_DELAY_FORCE, SF_COND_EXPAND,
@@ -35,7 +35,7 @@ static const struct { const char *name; unsigned form; } forms[] = {
     {"case", SF_CASE}, {"and", SF_AND}, {"or", SF_OR}, {"when", SF_WHEN},
     {"unless", SF_UNLESS}, {"do", SF_DO}, {"guard", SF_GUARD},
     {"define-syntax", SF_DEFINE_SYNTAX}, {"let-syntax", SF_LET_SYNTAX},
-    {"letrec-syntax", SF_LETREC_SYNTAX},
+    {"letrec-syntax", SF_LETREC_SYNTAX}, {"syntax-rules", SF_SYNTAX_RULES},
     {"define-record-type", SF_RECORD}, {"case-lambda", SF_CASE_LAMBDA},
     {"parameterize", SF_PARAMETERIZE}, {"delay", SF_DELAY},
     {"delay-force", SF_DELAY_FORCE},
@@ -1017,6 +1017,8 @@ static V comp(V x, V cenv, enum ctx ctx) {
         }
         r = konst(sx_unspec);
         break;
+    case SF_SYNTAX_RULES:      /* only as a transformer, in macro_make */
+        bad_syntax(x);
     case SF_LET_SYNTAX:
     case SF_LETREC_SYNTAX:
         r = comp_let_syntax(x, cenv, form_of(car(x), cenv) == SF_LETREC_SYNTAX);

@@ -218,6 +218,7 @@ void prim_sys_init(void) {
     def_prim("for-each", p_for_each, 2, VARIADIC, 0);
     def_prim("eval", p_eval, 1, 2, 0);
     def_prim("interaction-environment", p_environment, 0, 0, 0);
+    def_prim("environment", p_environment, 0, VARIADIC, 0); /* eval ignores it: one global environment */
     def_prim("error", p_error, 1, VARIADIC, 0);
     def_prim("assert", p_assert, 1, 1, 0);
     def_prim("exit", p_exit, 0, 1, 0);

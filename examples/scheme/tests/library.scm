@@ -29,3 +29,4 @@
 (show (file-exists? f) (call-with-input-file f read))
 (delete-file f)
 (show (file-exists? f) (guard (e ((file-error? e) 'file-error)) (delete-file f)))
+(show (eval '(* 6 7) (environment '(scheme base))) (guard (e ((error-object? e) (error-object-message e))) (eval '(syntax-rules ()))))
