@@ -16,11 +16,16 @@ struct port {
     struct mem *mem;     /* a string port's buffer, or NULL */
 };
 /* A string port's bytes live in C memory, never in the heap: the stdio
- * stream keeps pointers to them, and heap objects move. */
+ * stream keeps pointers to them, and heap objects move.  Every open one
+ * is on the list 'mems' (C memory holding C memory: leak checkers see
+ * it) until its port is closed or finalized. */
 struct mem {
     char *buf;
     size_t size;
+    FILE *f;
+    struct mem *prev, *next;
 };
+static struct mem *mems;
 enum { P_IN = 1, P_OUT = 2, P_CLOSED = 4, P_STD = 8 };
 
 static V std_in, std_out, std_err;   /* global roots */
@@ -34,8 +39,15 @@ static void close_port(struct port *pt) {
     fclose(pt->f);
     pt->flags |= P_CLOSED;
     if (pt->mem) {
-        free(pt->mem->buf);
-        free(pt->mem);
+        struct mem *m = pt->mem;
+        if (m->prev)
+            m->prev->next = m->next;
+        else
+            mems = m->next;
+        if (m->next)
+            m->next->prev = m->prev;
+        free(m->buf);
+        free(m);
         pt->mem = NULL;
     } else {
         open_files--;
@@ -63,6 +75,12 @@ static V string_port(struct mem *m, FILE *f, uint32_t flags) {
         free(m);
         sx_out_of_memory();
     }
+    m->f = f;
+    m->prev = NULL;
+    m->next = mems;
+    if (mems)
+        mems->prev = m;
+    mems = m;
     p = make_port(f, flags);   /* FIXME: leaks m if this raises */
     port_of(p)->mem = m;
     gc_set_finalizer(p, finalize_port);
