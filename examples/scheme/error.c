@@ -1,37 +1,120 @@
-/* error.c -- raising Scheme errors: print the message and the offending
- * expression, then longjmp back to the REPL or the file runner. */
+/* error.c -- raising Scheme errors and exceptions.  An exception goes to
+ * the innermost handler (with-exception-handler, guard); with none, its
+ * message is printed and we longjmp back to the REPL or the file runner.
+ * Every longjmp lands in sx_recover, which pops the shadow stack back to
+ * the landing frame's depth [error.restore]: that is all a moving
+ * collector needs to stay exact across a non-local exit. */
 #include <stdlib.h>
 #include "eval.h"
 #include "print.h"
 
 struct sx_catch *sx_catcher;
-V sx_cur_expr;
+V sx_cur_expr, sx_handlers, sx_winders, sx_thrown;
+static uint64_t last_id;
+static int no_handlers;      /* raising "out of memory": print, unwind */
 
-/* Finish the message; without a catcher (none yet) exit. */
+/* Longjmp to the nearest error catcher; without one (none yet) exit. */
 static _Noreturn void unwind(void) {
+    struct sx_catch *c = sx_catcher;
     fputc('\n', stderr);
     fflush(stderr);
-    if (!sx_catcher)
+    while (c && c->kind != CATCH_ERROR)
+        c = c->prev;
+    if (!c)
         exit(70);
-    longjmp(sx_catcher->jb, 1);
+    longjmp(c->jb, 1);
+}
+
+static void print_where(V expr) {
+    if (expr) {
+        fputs("\n  in: ", stderr);
+        sx_print(stderr, expr, true);
+    }
+}
+
+/* Print an uncaught exception and unwind. */
+static _Noreturn void uncaught(V obj) {
+    V l;
+    fflush(stdout);
+    if (sx_is_error(obj)) {
+        fputs("Error: ", stderr);
+        sx_print(stderr, gc_get(obj, 1), false);
+        for (l = gc_get(obj, 2); is_pair(l); l = cdr(l)) {
+            fputc(' ', stderr);
+            sx_print(stderr, car(l), true);
+        }
+        print_where(gc_get(obj, 3));
+    } else {
+        fputs("Error: uncaught exception: ", stderr);
+        sx_print(stderr, obj, true);
+    }
+    unwind();
+}
+
+_Noreturn void sx_throw(uint64_t id, V val, const char *what) {
+    struct sx_catch *c;
+    for (c = sx_catcher; c; c = c->prev)
+        if (c->kind == CATCH_ESCAPE && c->id == id) {
+            sx_thrown = val;
+            longjmp(c->jb, 1);
+        }
+    sx_raise(what, NULL, 0, sx_cur_expr);
+}
+
+V sx_raise_obj(V obj, bool continuable) {
+    V h = NULL, saved = NULL;
+    FRAME;
+    ROOT(obj);
+    ROOT(h);
+    ROOT(saved);
+    if (!sx_handlers || no_handlers)
+        uncaught(obj);
+    h = car(sx_handlers);
+    if (type_of(h) == T_FIX)                /* a guard: escape to it */
+        sx_throw((uint64_t)fix_val(h), obj, "guard no longer active");
+    /* The handler runs with the outer handlers installed. */
+    saved = sx_handlers;
+    sx_handlers = cdr(sx_handlers);
+    h = cons(obj, NULL);
+    h = sx_apply(car(saved), h);
+    if (continuable) {
+        sx_handlers = saved;
+        RETURN(h);
+    }
+    sx_raise("exception handler returned from non-continuable raise of", obj, 1, NULL);
 }
 
 _Noreturn void sx_raise(const char *msg, V obj, int has_obj, V expr) {
+    V m = NULL, l = NULL;
+    if (sx_handlers && !no_handlers) {
+        /* no frame: we never return, the catcher pops these roots */
+        ROOT(obj);
+        ROOT(expr);
+        ROOT(m);
+        ROOT(l);
+        m = make_str(msg, strlen(msg));
+        if (has_obj)
+            l = cons(obj, NULL);
+        m = sx_make_error(m, l, expr);
+        sx_raise_obj(m, false);
+    }
     fflush(stdout);
     fprintf(stderr, "Error: %s", msg);
     if (has_obj) {
         fputc(' ', stderr);
         sx_print(stderr, obj, true);
     }
-    if (expr) {
-        fputs("\n  in: ", stderr);
-        sx_print(stderr, expr, true);
-    }
+    print_where(expr);
     unwind();
 }
 
 /* (error msg irritant ...): msg displayed, irritants written. */
 _Noreturn void sx_raise_user(V msg, V irritants) {
+    V e;
+    if (sx_handlers && !no_handlers) {
+        e = sx_make_error(msg, irritants, sx_cur_expr);
+        sx_raise_obj(e, false);
+    }
     fflush(stdout);
     fputs("Error: ", stderr);
     sx_print(stderr, msg, false);
@@ -39,10 +122,7 @@ _Noreturn void sx_raise_user(V msg, V irritants) {
         fputc(' ', stderr);
         sx_print(stderr, car(irritants), true);
     }
-    if (sx_cur_expr) {
-        fputs("\n  in: ", stderr);
-        sx_print(stderr, sx_cur_expr, true);
-    }
+    print_where(sx_cur_expr);
     unwind();
 }
 
@@ -56,9 +136,41 @@ _Noreturn void sx_type_error(const char *who, const char *what, V got) {
     sx_raise(buf, got, 1, sx_cur_expr);
 }
 
-_Noreturn void sx_out_of_memory(void) { sx_raise("out of memory", NULL, 0, sx_cur_expr); }
+/* No handler runs: making the error object would need memory too. */
+_Noreturn void sx_out_of_memory(void) {
+    no_handlers = 1;
+    sx_raise("out of memory", NULL, 0, sx_cur_expr);
+}
+
+void sx_unwind_winders(V to) {
+    V w = NULL;
+    FRAME;
+    ROOT(to);
+    ROOT(w);
+    while (sx_winders && sx_winders != to) {
+        w = car(sx_winders);
+        sx_winders = cdr(sx_winders);
+        sx_apply(cdr(w), NULL);
+    }
+    UNFRAME;
+}
+
+void sx_catch_open(struct sx_catch *c) {
+    c->kind = CATCH_ESCAPE;
+    c->id = ++last_id;
+    c->prev = sx_catcher;
+    c->handlers = sx_handlers;
+    c->winders = sx_winders;
+    gc_push(&c->handlers);
+    gc_push(&c->winders);
+    c->roots = gc_depth();
+    sx_catcher = c;
+}
 
 void sx_recover(struct sx_catch *c) {
     gc_restore(c->roots);
-    sx_catcher = c;
+    no_handlers = 0;
+    sx_catcher = c->kind == CATCH_ERROR ? c : c->prev;
+    sx_handlers = c->handlers;
+    sx_unwind_winders(c->winders);
 }

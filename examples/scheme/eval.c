@@ -1,206 +1,87 @@
-/* eval.c -- the evaluator: special forms, environments and procedure calls,
+/* eval.c -- the evaluator: runs the code objects compiled by compile.c,
  * in one loop that turns every call in tail position into a jump. */
 #include <alloca.h>
 #include <stdlib.h>
-#include "eval.h"
+#include "code.h"
+#include "integer.h"
 #include "print.h"
 
 /* Invariants:
  * [eval.rooted]: every C local below that holds a value is on the shadow
  *   stack (FRAME/ROOT) before the first call that may collect; values are
  *   re-read from rooted locals after each such call, never kept in
- *   temporaries across it ("gc_set(o, i, eval(...))" is forbidden: 'o'
- *   could be read before the collection).
- * [eval.tail]: a call in tail position reassigns 'x' and 'env' and loops,
+ *   temporaries across it ("gc_set(o, i, exec(...))" is forbidden: 'o'
+ *   could be read before the collection).  Code objects move too: a
+ *   node's operands are re-read through the rooted node 'c' each time.
+ * [eval.tail]: a call in tail position reassigns 'c' and 'env' and loops,
  *   so loops written as tail calls run in constant C and shadow stack.
- * [eval.frame]: an environment frame is an object
- *   parent names extras v0 .. v(n-1): 'names' is a list whose first n
- *   elements name v0..v(n-1), each a symbol or a binding (sym init ...)
- *   whose car is the symbol, and whose tail after the pairs may be the
- *   symbol of a rest parameter; 'extras' is an alist of internal defines.
- *   The global environment is NULL: a symbol's value slot. */
-
-enum {
-    SF_NONE, SF_QUOTE, SF_QUASIQUOTE, SF_IF, SF_DEFINE, SF_SET, SF_LAMBDA,
-    SF_LET, SF_LETSTAR, SF_LETREC, SF_BEGIN, SF_COND, SF_CASE, SF_AND, SF_OR,
-    SF_WHEN, SF_UNLESS, SF_DO
-};
-
-static const struct { const char *name; unsigned form; } forms[] = {
-    {"quote", SF_QUOTE}, {"quasiquote", SF_QUASIQUOTE}, {"if", SF_IF},
-    {"define", SF_DEFINE}, {"set!", SF_SET}, {"lambda", SF_LAMBDA},
-    {"let", SF_LET}, {"let*", SF_LETSTAR}, {"letrec", SF_LETREC},
-    {"letrec*", SF_LETREC}, {"begin", SF_BEGIN}, {"cond", SF_COND},
-    {"case", SF_CASE}, {"and", SF_AND}, {"or", SF_OR}, {"when", SF_WHEN},
-    {"unless", SF_UNLESS}, {"do", SF_DO},
-};
+ * [eval.simple]: constants and variable references never allocate, so
+ *   their values are read without any rooting; a call whose operands are
+ *   all simple, to a PRIM_LEAF primitive, runs without touching the
+ *   shadow stack at all. */
 
 void eval_init(void) {
-    size_t i;
-    V s = NULL;
-    FRAME;
-    ROOT(s);
     gc_global(&sx_cur_expr);
-    for (i = 0; i < sizeof forms / sizeof *forms; i++) {
-        s = intern(forms[i].name, strlen(forms[i].name));
-        sym_raw(s)[1] = forms[i].form;
-        sx_keep = cons(s, sx_keep);
-    }
-    UNFRAME;
+    gc_global(&sx_handlers);
+    gc_global(&sx_winders);
+    gc_global(&sx_thrown);
 }
-
-/* ================================================================ syntax */
-
-static _Noreturn void bad_syntax(V form) { sx_raise("bad syntax", NULL, 0, form); }
-
-/* Element i of form, which must have one. */
-static V nth(V form, int i) {
-    V p = form;
-    for (; i > 0 && is_pair(p); i--)
-        p = cdr(p);
-    if (!is_pair(p))
-        bad_syntax(form);
-    return car(p);
-}
-
-/* Tail of form after i elements. */
-static V drop(V form, int i) {
-    V p = form;
-    for (; i > 0; i--) {
-        if (!is_pair(p))
-            bad_syntax(form);
-        p = cdr(p);
-    }
-    return p;
-}
-
-/* Check a binding list ((var init) ...) and return its length. */
-static int64_t bindings_length(V bs, V form) {
-    int64_t n = list_length(bs);
-    V b;
-    if (n < 0)
-        bad_syntax(form);
-    for (; bs; bs = cdr(bs)) {
-        b = car(bs);
-        if (!is_pair(b) || !is_sym(car(b)) || !is_pair(cdr(b)))
-            bad_syntax(form);
-    }
-    return n;
-}
-
-/* Append the fresh pair cell to the list [*head .. *tail].  Never
- * allocates, so the caller's roots stay valid. */
-static void append_cell(V *head, V *tail, V cell) {
-    if (*head)
-        set_cdr(*tail, cell);
-    else
-        *head = cell;
-    *tail = cell;
-}
-
-/* ========================================================= environments */
-
-static V new_frame(V parent, V names, size_t n) {
-    V fr;
-    FRAME;
-    ROOT(parent);
-    ROOT(names);
-    fr = gc_alloc(T_FRAME, 3 + n, 0);
-    gc_set(fr, 0, parent);
-    gc_set(fr, 1, names);
-    RETURN(fr);
-}
-
-/* The object and slot holding sym's binding in frame fr, or NULL.
- * Never collects. */
-static V frame_find(V fr, V sym, size_t *slot) {
-    size_t i, n = gc_nrefs(fr) - 3;
-    V names = gc_get(fr, 1), nm, e;
-    for (i = 0; i < n; i++) {
-        if (is_pair(names)) {
-            nm = car(names);
-            names = cdr(names);
-            if (is_pair(nm))
-                nm = car(nm);
-        } else {
-            nm = names; /* the rest parameter */
-        }
-        if (nm == sym) {
-            *slot = 3 + i;
-            return fr;
-        }
-    }
-    for (e = gc_get(fr, 2); e; e = cdr(e))
-        if (car(car(e)) == sym) {
-            *slot = 1;
-            return car(e);
-        }
-    return NULL;
-}
-
-/* Where sym is bound from env: an object and slot, or NULL for global. */
-static V locate(V sym, V env, size_t *slot) {
-    V o;
-    for (; env; env = gc_get(env, 0))
-        if ((o = frame_find(env, sym, slot)))
-            return o;
-    return NULL;
-}
-
-static V lookup(V sym, V env) {
-    size_t slot;
-    V o = locate(sym, env, &slot), v;
-    if (o)
-        return gc_get(o, slot);
-    v = sym_value(sym);
-    if (v == sx_unbound)
-        sx_raise("unbound variable", sym, 1, NULL);
-    return v;
-}
-
-static void assign(V sym, V val, V env, V form) {
-    size_t slot;
-    V o = locate(sym, env, &slot);
-    if (o)
-        gc_set(o, slot, val);
-    else if (sym_value(sym) == sx_unbound)
-        sx_raise("set!: unbound variable", sym, 1, form);
-    else
-        sym_set_value(sym, val);
-}
-
-/* Bind sym in env's innermost frame (or globally); a global bound for the
- * first time joins 'sx_keep' so the symbol table keeps it [symtab.weak]. */
-static void define(V sym, V val, V env) {
-    size_t slot;
-    V o, cell = NULL;
-    FRAME;
-    ROOT(sym);
-    ROOT(val);
-    ROOT(env);
-    ROOT(cell);
-    if (!env) {
-        if (sym_value(sym) == sx_unbound)
-            sx_keep = cons(sym, sx_keep);
-        sym_set_value(sym, val);
-    } else if ((o = frame_find(env, sym, &slot))) {
-        gc_set(o, slot, val);
-    } else {
-        cell = cons(sym, val);
-        cell = cons(cell, gc_get(env, 2));
-        gc_set(env, 2, cell);
-    }
-    UNFRAME;
-}
-
-/* ============================================================ applying */
 
 static _Noreturn void arity_error(V f, V form) {
     sx_raise("wrong number of arguments to", f, 1, form);
 }
 
-/* Call primitive f on n values in argv (rooted by the caller). */
-static V call_prim(V f, int n, V *argv, V form) {
+static V new_frame(V parent, int32_t size) {
+    V fr;
+    FRAME;
+    ROOT(parent);
+    fr = gc_alloc(T_FRAME, 1 + (size_t)size, 0);
+    gc_set(fr, 0, parent);
+    RETURN(fr);
+}
+
+static V make_closure(V lambda, V env) {
+    V f;
+    FRAME;
+    ROOT(lambda);
+    ROOT(env);
+    f = gc_alloc(T_CLOS, 2, 0);
+    gc_set(f, 0, lambda);
+    gc_set(f, 1, env);
+    RETURN(f);
+}
+
+static inline bool simple(V c) { return code_op(c) <= OP_GLOBAL; }
+
+/* The frame 'depth' levels up from env. */
+static inline V frame_up(V env, int32_t depth) {
+    while (depth-- > 0)
+        env = gc_get(env, 0);
+    return env;
+}
+
+static _Noreturn __attribute__((noinline, cold)) void unbound(V sym) {
+    sx_raise("unbound variable", sym, 1, NULL);
+}
+
+/* The value of a simple code object [eval.simple].  Never collects. */
+static inline __attribute__((always_inline)) V simple_value(V c, V env) {
+    V v;
+    switch (code_op(c)) {
+    case OP_CONST: return code_a(c);
+    case OP_LOCAL0: return gc_get(env, 1 + (size_t)code_raw(c)[1]);
+    case OP_LOCAL1: return gc_get(gc_get(env, 0), 1 + (size_t)code_raw(c)[1]);
+    case OP_LOCAL: return gc_get(frame_up(env, code_raw(c)[2]), 1 + (size_t)code_raw(c)[1]);
+    default:
+        v = sym_value(code_a(c));
+        if (v == sx_unbound)
+            unbound(code_a(c));
+        return v;
+    }
+}
+
+/* Call primitive f on n values in argv. */
+static inline V call_prim(V f, int n, V *argv, V form) {
     struct prim_raw *r = prim_raw(f);
     if (n < r->min || (r->max >= 0 && n > r->max))
         arity_error(f, form);
@@ -208,29 +89,56 @@ static V call_prim(V f, int n, V *argv, V form) {
     return r->fn(n, argv);
 }
 
-/* Apply primitive f to the values of the operand expressions ops.  The
- * argument vector is on the C stack (alloca), where Boehm's scan finds it
- * too; each of its slots is a shadow-stack root for movgc. */
-static V call_prim_exprs(V f, V ops, V env, V form) {
-    int64_t i, n = list_length(ops);
-    if (n < 0 || n > 1000000)
-        bad_syntax(form);
-    {
-        V *argv = alloca(sizeof(V) * (size_t)(n ? n : 1)), r;
-        FRAME;
-        ROOT(f);
-        ROOT(ops);
-        ROOT(env);
-        ROOT(form);
-        for (i = 0; i < n; i++) {
-            argv[i] = NULL;
-            ROOT(argv[i]);
-        }
-        for (i = 0; i < n; i++, ops = cdr(ops))
-            argv[i] = eval(car(ops), env);
-        r = call_prim(f, (int)n, argv, form);
-        RETURN(r);
+/* The fast path for the commonest call, a leaf primitive on at most
+ * LEAF_MAX simple operands, such as (car p) or (+ i 1) [eval.simple]. */
+#define LEAF_MAX 4
+static inline bool leaf_call(V f, V c, V env, V *out) {
+    V argv[LEAF_MAX], ops;
+    int32_t i, n = code_raw(c)[1];
+    if (!(prim_raw(f)->flags & PRIM_LEAF) || !code_raw(c)[2] || n > LEAF_MAX)
+        return false;
+    ops = code_b(c);
+    for (i = 0; i < n; i++)
+        argv[i] = simple_value(gc_get(ops, (size_t)i), env);
+    *out = call_prim(f, n, argv, code_src(c));
+    return true;
+}
+
+/* Code c run for its value, not in tail position: simple code and leaf
+ * calls inline, anything else through exec. */
+static inline V exec_arg(V c, V env) {
+    V f, r;
+    if (simple(c))
+        return simple_value(c, env);
+    if (code_op(c) == OP_CALL && simple(code_a(c))) {
+        f = simple_value(code_a(c), env);
+        if (type_of(f) == T_PRIM && leaf_call(f, c, env, &r))
+            return r;
     }
+    return exec(c, env);
+}
+
+/* Apply primitive f (not apply itself) to the operands of call c.  The
+ * argument vector is on the C stack (alloca), where Boehm's scan finds
+ * it too; each of its slots is a shadow-stack root for movgc. */
+static V call_prim_code(V f, V c, V env) {
+    int32_t i, n = code_raw(c)[1];
+    V *argv, r;
+    if (leaf_call(f, c, env, &r))
+        return r;
+    argv = alloca(sizeof(V) * (size_t)(n ? n : 1));
+    FRAME;
+    ROOT(f);
+    ROOT(c);
+    ROOT(env);
+    for (i = 0; i < n; i++) {
+        argv[i] = NULL;
+        ROOT(argv[i]);
+    }
+    for (i = 0; i < n; i++)
+        argv[i] = exec_arg(gc_get(code_b(c), (size_t)i), env);
+    r = call_prim(f, (int)n, argv, code_src(c));
+    RETURN(r);
 }
 
 static V call_prim_list(V f, V args, V form) {
@@ -249,75 +157,70 @@ static V call_prim_list(V f, V args, V form) {
     }
 }
 
-/* The fast path for the commonest call, a leaf primitive on at most
- * LEAF_MAX variables or constants, such as (car p) or (+ i 1): evaluating
- * the operands cannot allocate and the primitive needs no rooted argv
- * (PRIM_LEAF), so nothing is pushed on the shadow stack.  Returns false,
- * having done nothing, when the call does not qualify. */
-#define LEAF_MAX 4
-static bool call_leaf(V f, V form, V env, V *out) {
-    V argv[LEAF_MAX], ops, e;
-    int n = 0;
-    for (ops = cdr(form); is_pair(ops); ops = cdr(ops))
-        if (n++ == LEAF_MAX || is_pair(car(ops)))
-            return false;
-    if (ops)
-        return false;
-    for (n = 0, ops = cdr(form); ops; ops = cdr(ops)) {
-        e = car(ops);
-        argv[n++] = is_sym(e) ? lookup(e, env) : e;
-    }
-    *out = call_prim(f, n, argv, form);
-    return true;
-}
-
-/* A frame binding closure f's parameters to the values of ops in env. */
-static V bind_exprs(V f, V ops, V env, V form) {
-    int32_t nreq = clos_raw(f)[0], rest = clos_raw(f)[1], i;
-    int64_t n = list_length(ops);
-    V fr = NULL, t = NULL, head = NULL, tail = NULL;
-    if (n < 0)
-        bad_syntax(form);
+/* Check closure f's arity against n arguments; its lambda's code. */
+static V check_arity(V f, int64_t n, V form) {
+    V lam = clos_code(f);
+    int32_t nreq = code_raw(lam)[1], rest = code_raw(lam)[2];
     if (n < nreq || (!rest && n > nreq))
         arity_error(f, form);
+    return lam;
+}
+
+/* A frame binding closure f's parameters to the values of call *cp's
+ * operands, run in *envp.  cp and envp point to the caller's rooted
+ * locals: they are re-read after each allocation. */
+static V bind_code(V f, V *cp, V *envp) {
+    V lam = check_arity(f, code_raw(*cp)[1], code_src(*cp));
+    int32_t nreq = code_raw(lam)[1], rest = code_raw(lam)[2], i, n = code_raw(*cp)[1];
+    V fr, t = NULL, head = NULL, tail = NULL;
+    fr = new_frame(clos_env(f), code_raw(lam)[3]);
+    if (!rest && code_raw(*cp)[2]) { /* simple operands: nothing to root */
+        for (i = 0; i < nreq; i++)
+            gc_set(fr, 1 + (size_t)i, simple_value(gc_get(code_b(*cp), (size_t)i), *envp));
+        return fr;
+    }
     FRAME;
-    ROOT(ops);
-    ROOT(env);
     ROOT(fr);
     ROOT(t);
+    for (i = 0; i < nreq; i++) {
+        t = exec_arg(gc_get(code_b(*cp), (size_t)i), *envp);
+        gc_set(fr, 1 + (size_t)i, t);
+    }
+    if (!rest)
+        RETURN(fr);
     ROOT(head);
     ROOT(tail);
-    fr = new_frame(gc_get(f, 2), gc_get(f, 0), (size_t)(nreq + rest));
-    for (i = 0; i < nreq; i++, ops = cdr(ops)) {
-        t = eval(car(ops), env);
-        gc_set(fr, 3 + (size_t)i, t);
-    }
-    for (; ops; ops = cdr(ops)) {
-        t = eval(car(ops), env);
+    for (; i < n; i++) {
+        t = exec_arg(gc_get(code_b(*cp), (size_t)i), *envp);
         t = cons(t, NULL);
-        append_cell(&head, &tail, t);
+        if (head)
+            set_cdr(tail, t);
+        else
+            head = t;
+        tail = t;
     }
     if (rest)
-        gc_set(fr, 3 + (size_t)nreq, head);
+        gc_set(fr, 1 + (size_t)nreq, head);
     RETURN(fr);
 }
 
 /* A frame binding closure f's parameters to the list of values args. */
 static V bind_list(V f, V args, V form) {
-    int32_t nreq = clos_raw(f)[0], rest = clos_raw(f)[1], i;
     int64_t n = list_length(args);
-    V fr;
+    V lam, fr;
+    int32_t nreq, rest, i;
     if (n < 0)
         sx_raise("apply: bad argument list", args, 1, form);
-    if (n < nreq || (!rest && n > nreq))
-        arity_error(f, form);
+    lam = check_arity(f, n, form);
+    nreq = code_raw(lam)[1];
+    rest = code_raw(lam)[2];
     FRAME;
     ROOT(args);
-    fr = new_frame(gc_get(f, 2), gc_get(f, 0), (size_t)(nreq + rest));
+    fr = new_frame(clos_env(f), code_raw(lam)[3]);
     for (i = 0; i < nreq; i++, args = cdr(args))
-        gc_set(fr, 3 + (size_t)i, car(args));
+        gc_set(fr, 1 + (size_t)i, car(args));
     if (rest)
-        gc_set(fr, 3 + (size_t)nreq, args); /* shares the caller's list */
+        gc_set(fr, 1 + (size_t)nreq, args); /* shares the caller's list */
     RETURN(fr);
 }
 
@@ -333,7 +236,11 @@ static V spread(V args, V form) {
         sx_raise("apply: no argument list", NULL, 0, form);
     for (; cdr(args); args = cdr(args)) {
         t = cons(car(args), NULL);
-        append_cell(&head, &tail, t);
+        if (head)
+            set_cdr(tail, t);
+        else
+            head = t;
+        tail = t;
     }
     if (list_length(car(args)) < 0)
         sx_raise("apply: last argument is not a list", car(args), 1, form);
@@ -344,33 +251,26 @@ static V spread(V args, V form) {
     RETURN(head);
 }
 
-/* The values of the expressions ops, as a fresh list. */
-static V eval_list(V ops, V env) {
+/* The values of call c's operands, as a fresh list. */
+static V operand_list(V c, V env) {
     V head = NULL, tail = NULL, t = NULL;
+    int32_t i;
     FRAME;
-    ROOT(ops);
+    ROOT(c);
     ROOT(env);
     ROOT(head);
     ROOT(tail);
     ROOT(t);
-    for (; is_pair(ops); ops = cdr(ops)) {
-        t = eval(car(ops), env);
+    for (i = 0; i < code_raw(c)[1]; i++) {
+        t = exec_arg(gc_get(code_b(c), (size_t)i), env);
         t = cons(t, NULL);
-        append_cell(&head, &tail, t);
+        if (head)
+            set_cdr(tail, t);
+        else
+            head = t;
+        tail = t;
     }
     RETURN(head);
-}
-
-/* Evaluate a body and return its last value (not a tail call: for C). */
-static V eval_body(V body, V env) {
-    V r = sx_unspec;
-    FRAME;
-    ROOT(body);
-    ROOT(env);
-    ROOT(r);
-    for (; is_pair(body); body = cdr(body))
-        r = eval(car(body), env);
-    RETURN(r);
 }
 
 V sx_apply(V f, V args) {
@@ -382,7 +282,7 @@ V sx_apply(V f, V args) {
     for (;;) {
         if (type_of(f) == T_CLOS) {
             r = bind_list(f, args, sx_cur_expr);
-            r = eval_body(gc_get(f, 1), r);
+            r = exec(code_a(clos_code(f)), r);
         } else if (type_of(f) == T_PRIM && (prim_raw(f)->flags & PRIM_APPLY)) {
             r = spread(cdr(args), sx_cur_expr);
             f = car(args);
@@ -390,6 +290,8 @@ V sx_apply(V f, V args) {
             continue;
         } else if (type_of(f) == T_PRIM) {
             r = call_prim_list(f, args, sx_cur_expr);
+        } else if (type_of(f) == T_CONT) {
+            sx_continue(f, args);
         } else {
             sx_error("not a procedure:", f);
         }
@@ -397,383 +299,180 @@ V sx_apply(V f, V args) {
     }
 }
 
-/* ========================================================= quasiquote */
-
-static V qq(V t, V env, int depth);
-
-/* Append a copy of the proper list l after *tail (head/tail rooted). */
-static void qq_splice(V *head, V *tail, V l, V form) {
-    V c = NULL;
-    FRAME;
-    ROOT(l);
-    ROOT(c);
-    if (list_length(l) < 0)
-        sx_raise("unquote-splicing: not a list", l, 1, form);
-    for (; l; l = cdr(l)) {
-        c = cons(car(l), NULL);
-        if (*head)
-            set_cdr(*tail, c);
-        else
-            *head = c;
-        *tail = c;
-    }
-    UNFRAME;
-}
-
-static V qq_list(V t, V env, int depth) {
-    V head = NULL, tail = NULL, e = NULL, v = NULL;
-    FRAME;
-    ROOT(t);
-    ROOT(env);
-    ROOT(head);
-    ROOT(tail);
-    ROOT(e);
-    ROOT(v);
-    for (; is_pair(t); t = cdr(t)) {
-        if (car(t) == sx_sym_unquote || car(t) == sx_sym_quasiquote)
-            break; /* `(a . ,b) is (a unquote b): the tail is the form */
-        e = car(t);
-        if (is_pair(e) && car(e) == sx_sym_unquote_splicing && depth == 1) {
-            v = eval(nth(e, 1), env);
-            qq_splice(&head, &tail, v, e);
-            continue;
-        }
-        v = qq(e, env, depth);
-        v = cons(v, NULL);
-        if (head)
-            set_cdr(tail, v);
-        else
-            head = v;
-        tail = v;
-    }
-    if (t) {
-        v = qq(t, env, depth);
-        if (head)
-            set_cdr(tail, v);
-        else
-            head = v;
-    }
-    RETURN(head);
-}
-
-/* The value of template t at quasiquote nesting depth (1 = outermost). */
-static V qq(V t, V env, int depth) {
-    V r = NULL, head;
-    FRAME;
-    ROOT(t);
-    ROOT(env);
-    ROOT(r);
-    stack_check(t);
-    if (type_of(t) == T_VEC) {
-        r = vector_to_list(t);
-        r = qq_list(r, env, depth);
-        r = list_to_vector(r);
-    } else if (!is_pair(t)) {
-        r = t;
-    } else if ((head = car(t)) == sx_sym_unquote) {
-        if (depth == 1) {
-            r = eval(nth(t, 1), env);
-        } else {
-            r = qq(nth(t, 1), env, depth - 1);
-            r = list2(sx_sym_unquote, r);
-        }
-    } else if (head == sx_sym_quasiquote) {
-        r = qq(nth(t, 1), env, depth + 1);
-        r = list2(sx_sym_quasiquote, r);
-    } else {
-        r = qq_list(t, env, depth);
-    }
-    RETURN(r);
-}
-
-/* ================================================================= eval */
-
-/* (do ((var init step) ...) (test result ...) command ...): run the loop
- * and return the frame of the last iteration, in which the caller
- * evaluates the results (in tail position).  A fresh frame per iteration,
- * as closures may capture it. */
-static V eval_do(V x, V env) {
-    int64_t n, i;
-    V t = NULL, u = NULL, a = NULL, b = NULL;
-    FRAME;
-    ROOT(x);
-    ROOT(env);
-    ROOT(t);
-    ROOT(u);
-    ROOT(a);
-    ROOT(b);
-    if (list_length(x) < 3 || !is_pair(nth(x, 2)))
-        bad_syntax(x);
-    u = nth(x, 1);
-    n = bindings_length(u, x);
-    t = new_frame(env, u, (size_t)n);
-    for (i = 0; u; u = cdr(u), i++) {
-        a = eval(car(cdr(car(u))), env);
-        gc_set(t, 3 + (size_t)i, a);
-    }
-    for (;;) {
-        a = eval(car(nth(x, 2)), t);
-        if (is_true(a))
-            break;
-        for (u = drop(x, 3); is_pair(u); u = cdr(u))
-            eval(car(u), t);
-        b = new_frame(env, nth(x, 1), (size_t)n);
-        for (i = 0, u = nth(x, 1); u; u = cdr(u), i++) {
-            a = cdr(cdr(car(u)));
-            a = is_pair(a) ? eval(car(a), t) : gc_get(t, 3 + (size_t)i);
-            gc_set(b, 3 + (size_t)i, a);
-        }
-        t = b;
-    }
-    RETURN(t);
-}
-
-/* Evaluate x in env.  Special forms are recognised by their keyword's
- * symbol (keywords cannot be rebound).  Scratch locals f t u are rooted
- * [eval.rooted]; a and b are not, and so hold a value only between two
- * calls that may collect (a clause, a binding, a result about to be
- * stored).  Tail positions loop [eval.tail]. */
+/* Compile x for the global environment and run it. */
 V eval(V x, V env) {
-    V f = NULL, t = NULL, u = NULL, a, b;
-    int64_t n, i;
-    /* Variables and constants, most of what is evaluated, need no roots. */
-    if (!is_pair(x))
-        return is_sym(x) ? lookup(x, env) : x;
+    V c;
+    (void)env;
+    c = compile_toplevel(x);
+    return exec(c, NULL);
+}
+
+/* Does the list l hold a value eqv? to v? */
+static bool memv(V v, V l) {
+    for (; is_pair(l); l = cdr(l))
+        if (eqv(car(l), v))
+            return true;
+    return false;
+}
+
+/* Run code c in env.  Scratch locals f and t are rooted [eval.rooted]. */
+V exec(V c, V env) {
+    V f = NULL, t = NULL, cl;
+    size_t i, n;
+    if (simple(c))
+        return simple_value(c, env);
     FRAME;
-    ROOT(x);
+    ROOT(c);
     ROOT(env);
     ROOT(f);
     ROOT(t);
-    ROOT(u);
-    stack_check(x);
+    stack_check(code_src(c));
     for (;;) {
-        if (!is_pair(x)) {
-            t = is_sym(x) ? lookup(x, env) : x;
-            break;
-        }
-        f = car(x);
-        switch (is_sym(f) ? sym_form(f) : SF_NONE) {
-        case SF_NONE:
-            break;
-        case SF_QUOTE:
-            if (list_length(x) != 2)
-                bad_syntax(x);
-            t = car(cdr(x));
+        switch (code_op(c)) {
+        case OP_CONST:
+        case OP_LOCAL0:
+        case OP_LOCAL1:
+        case OP_LOCAL:
+        case OP_GLOBAL:
+            t = simple_value(c, env);
             goto out;
-        case SF_QUASIQUOTE:
-            if (list_length(x) != 2)
-                bad_syntax(x);
-            t = qq(car(cdr(x)), env, 1);
+        case OP_SETLOCAL:
+            t = exec_arg(code_a(c), env);
+            gc_set(frame_up(env, code_raw(c)[2]), 1 + (size_t)code_raw(c)[1], t);
+            t = sx_unspec;
             goto out;
-        case SF_IF:
-            n = list_length(x);
-            if (n != 3 && n != 4)
-                bad_syntax(x);
-            t = eval(nth(x, 1), env);
-            if (is_true(t))
-                x = nth(x, 2);
-            else if (n == 4)
-                x = nth(x, 3);
-            else {
-                t = sx_unspec;
-                goto out;
-            }
+        case OP_SETGLOBAL:
+            t = exec_arg(code_a(c), env);
+            if (sym_value(code_b(c)) == sx_unbound)
+                sx_raise("set!: unbound variable", code_b(c), 1, code_src(c));
+            sym_set_value(code_b(c), t);
+            t = sx_unspec;
+            goto out;
+        case OP_DEFGLOBAL:
+            /* a global bound for the first time joins 'sx_keep' so the
+             * symbol table keeps it [symtab.weak] */
+            t = exec_arg(code_a(c), env);
+            if (sym_value(code_b(c)) == sx_unbound)
+                sx_keep = cons(code_b(c), sx_keep);
+            sym_set_value(code_b(c), t);
+            t = sx_unspec;
+            goto out;
+        case OP_IF:
+            t = exec_arg(code_a(c), env);
+            c = is_true(t) ? code_b(c) : code_c(c);
             continue;
-        case SF_DEFINE:
-            if (list_length(x) < 2)
-                bad_syntax(x);
-            u = nth(x, 1);
-            if (is_pair(u)) { /* (define (name . params) body ...) */
-                if (!is_sym(car(u)) || !is_pair(drop(x, 2)))
-                    bad_syntax(x);
-                t = make_closure(cdr(u), drop(x, 2), env, car(u));
-                u = car(u);
-            } else {
-                if (!is_sym(u) || list_length(x) > 3)
-                    bad_syntax(x);
-                t = list_length(x) == 3 ? eval(nth(x, 2), env) : sx_unspec;
-                if (type_of(t) == T_CLOS && !gc_get(t, 3))
-                    gc_set(t, 3, u);
-            }
-            define(u, t, env);
-            t = sx_unspec;
+        case OP_LAMBDA:
+            t = make_closure(c, env);
             goto out;
-        case SF_SET:
-            if (list_length(x) != 3 || !is_sym(nth(x, 1)))
-                bad_syntax(x);
-            t = eval(nth(x, 2), env);
-            assign(nth(x, 1), t, env, x);
-            t = sx_unspec;
-            goto out;
-        case SF_LAMBDA:
-            if (list_length(x) < 3)
-                bad_syntax(x);
-            t = make_closure(nth(x, 1), drop(x, 2), env, NULL);
-            goto out;
-        case SF_LET:
-            if (list_length(x) < 3)
-                bad_syntax(x);
-            u = nth(x, 1);
-            if (is_sym(u)) { /* named let: (let name bindings body ...) */
-                if (list_length(x) < 4)
-                    bad_syntax(x);
-                u = nth(x, 2);
-                n = bindings_length(u, x);
-                t = new_frame(env, cdr(x), 1); /* binds name alone */
-                f = make_closure(u, drop(x, 3), t, nth(x, 1));
-                gc_set(t, 3, f);
-                t = new_frame(t, u, (size_t)n);
-            } else {
-                n = bindings_length(u, x);
-                t = new_frame(env, u, (size_t)n);
-            }
-            for (i = 0; u; u = cdr(u), i++) {
-                a = eval(car(cdr(car(u))), env);
-                gc_set(t, 3 + (size_t)i, a);
+        case OP_SEQ:
+            n = vec_len(code_a(c));
+            for (i = 0; i + 1 < n; i++)
+                exec(gc_get(code_a(c), i), env);
+            c = gc_get(code_a(c), n - 1);
+            continue;
+        case OP_LET:
+            t = new_frame(env, code_raw(c)[3]);
+            n = vec_len(code_a(c));
+            for (i = 0; i < n; i++) {
+                f = exec_arg(gc_get(code_a(c), i), env);
+                gc_set(t, 1 + i, f);
             }
             env = t;
-            x = is_sym(nth(x, 1)) ? drop(x, 3) : drop(x, 2);
-            goto body;
-        case SF_LETSTAR:
-            if (list_length(x) < 3)
-                bad_syntax(x);
-            u = nth(x, 1);
-            bindings_length(u, x);
-            if (!u)
-                env = new_frame(env, NULL, 0);
-            for (; u; u = cdr(u)) {
-                f = eval(car(cdr(car(u))), env);
-                env = new_frame(env, u, 1);
-                gc_set(env, 3, f);
-            }
-            x = drop(x, 2);
-            goto body;
-        case SF_LETREC:
-            if (list_length(x) < 3)
-                bad_syntax(x);
-            u = nth(x, 1);
-            n = bindings_length(u, x);
-            env = new_frame(env, u, (size_t)n);
-            for (i = 0; u; u = cdr(u), i++) {
-                a = eval(car(cdr(car(u))), env);
-                gc_set(env, 3 + (size_t)i, a);
-            }
-            x = drop(x, 2);
-            goto body;
-        case SF_BEGIN:
-            x = cdr(x);
-            goto body;
-        case SF_COND:
-            for (u = cdr(x); is_pair(u); u = cdr(u)) {
-                a = car(u);
-                if (!is_pair(a))
-                    bad_syntax(x);
-                if (car(a) == sx_sym_else) {
-                    x = cdr(a);
-                    goto body;
-                }
-                t = eval(car(a), env);
-                if (!is_true(t))
-                    continue;
-                a = car(u); /* again: the evaluation may have moved it */
-                if (!cdr(a))
-                    goto out;
-                if (nth(a, 1) == sx_sym_arrow) {
-                    f = eval(nth(a, 2), env);
-                    u = cons(t, NULL);
-                    goto apply_list;
-                }
-                x = cdr(a);
-                goto body;
-            }
-            t = sx_unspec;
-            goto out;
-        case SF_CASE:
-            t = eval(nth(x, 1), env);
-            for (u = drop(x, 2); is_pair(u); u = cdr(u)) {
-                a = car(u);
-                if (!is_pair(a))
-                    bad_syntax(x);
-                if (car(a) == sx_sym_else) {
-                    x = cdr(a);
-                    goto body;
-                }
-                for (b = car(a); is_pair(b); b = cdr(b))
-                    if (eqv(car(b), t)) {
-                        x = cdr(a);
-                        goto body;
-                    }
-            }
-            t = sx_unspec;
-            goto out;
-        case SF_AND:
-        case SF_OR:
-            t = boolean(sym_form(f) == SF_AND);
-            for (u = cdr(x); is_pair(u) && is_pair(cdr(u)); u = cdr(u)) {
-                t = eval(car(u), env);
-                if (is_true(t) != (sym_form(car(x)) == SF_AND))
-                    goto out;
-            }
-            if (!is_pair(u))
-                goto out;
-            x = car(u);
+            c = code_b(c);
             continue;
-        case SF_WHEN:
-        case SF_UNLESS:
-            t = eval(nth(x, 1), env);
-            if (is_true(t) != (sym_form(car(x)) == SF_WHEN)) {
+        case OP_LETREC:
+            env = new_frame(env, code_raw(c)[3]);
+            n = vec_len(code_a(c));
+            for (i = 0; i < n; i++) {
+                f = exec_arg(gc_get(code_a(c), i), env);
+                gc_set(env, 1 + i, f);
+            }
+            c = code_b(c);
+            continue;
+        case OP_AND:
+        case OP_OR:
+            n = vec_len(code_a(c));
+            t = boolean(code_op(c) == OP_AND);
+            if (n == 0)
+                goto out;
+            for (i = 0; i + 1 < n; i++) {
+                t = exec_arg(gc_get(code_a(c), i), env);
+                if (is_true(t) != (code_op(c) == OP_AND))
+                    goto out;
+            }
+            c = gc_get(code_a(c), n - 1);
+            continue;
+        case OP_ARROW:
+            t = exec_arg(code_a(c), env);
+            if (!is_true(t)) {
+                c = code_c(c);
+                continue;
+            }
+            f = exec_arg(code_b(c), env);
+            t = cons(t, NULL);
+            goto apply_list;
+        case OP_CASE:
+            t = exec_arg(code_a(c), env);
+            n = vec_len(code_b(c));
+            for (i = 0, cl = NULL; i < n; i++) { /* never collects */
+                cl = gc_get(code_b(c), i);
+                if (code_a(cl) == sx_true || memv(t, code_a(cl)))
+                    break;
+            }
+            if (i == n) {
                 t = sx_unspec;
                 goto out;
             }
-            x = drop(x, 2);
-            goto body;
-        case SF_DO:
-            env = eval_do(x, env);
-            x = cdr(nth(x, 2));
-            goto body;
-        }
-        /* A call: evaluate the operator, then apply. */
-        f = eval(f, env);
-        if (type_of(f) == T_CLOS) {
-            env = bind_exprs(f, cdr(x), env, x);
-            x = gc_get(f, 1);
-            goto body;
-        }
-        if (type_of(f) != T_PRIM)
-            sx_raise("not a procedure:", f, 1, x);
-        if ((prim_raw(f)->flags & PRIM_LEAF) && call_leaf(f, x, env, &t))
-            goto out;
-        if (!(prim_raw(f)->flags & PRIM_APPLY)) {
-            t = call_prim_exprs(f, cdr(x), env, x);
-            goto out;
-        }
-        u = eval_list(cdr(x), env);
-    apply_list: /* apply f to the list of values u, in tail position */
-        for (;;) {
-            if (type_of(f) == T_CLOS) {
-                env = bind_list(f, u, x);
-                x = gc_get(f, 1);
-                goto body;
+            if (!code_raw(cl)[1]) {
+                c = code_b(cl);
+                continue;
             }
-            if (type_of(f) != T_PRIM)
-                sx_raise("not a procedure:", f, 1, x);
+            f = exec_arg(code_b(cl), env);
+            t = cons(t, NULL);
+            goto apply_list;
+        case OP_CALL:
+            f = exec_arg(code_a(c), env);
+            if (type_of(f) == T_CLOS) {
+                env = bind_code(f, &c, &env);
+                c = code_a(clos_code(f));
+                continue;
+            }
+            if (type_of(f) != T_PRIM) {
+                if (type_of(f) != T_CONT)
+                    sx_raise("not a procedure:", f, 1, code_src(c));
+                t = operand_list(c, env);
+                sx_continue(f, t);
+            }
             if (!(prim_raw(f)->flags & PRIM_APPLY)) {
-                t = call_prim_list(f, u, x);
+                t = call_prim_code(f, c, env);
                 goto out;
             }
-            if (list_length(u) < 2)
-                arity_error(f, x);
-            f = car(u);
-            u = spread(cdr(u), x);
+            t = operand_list(c, env);
+            goto apply_list;
+        default:
+            sx_raise("bad code object", c, 1, NULL);
         }
-    body: /* x is a body (a list of expressions) to run in env */
-        if (!is_pair(x)) {
-            t = sx_unspec;
-            goto out;
+    apply_list: /* apply f to the list of values t, in tail position;
+                 * c is the node applying, for messages */
+        for (;;) {
+            if (type_of(f) == T_CLOS) {
+                env = bind_list(f, t, code_src(c));
+                c = code_a(clos_code(f));
+                break;
+            }
+            if (type_of(f) == T_CONT)
+                sx_continue(f, t);
+            if (type_of(f) != T_PRIM)
+                sx_raise("not a procedure:", f, 1, code_src(c));
+            if (!(prim_raw(f)->flags & PRIM_APPLY)) {
+                t = call_prim_list(f, t, code_src(c));
+                goto out;
+            }
+            if (list_length(t) < 2)
+                arity_error(f, code_src(c));
+            f = car(t);
+            t = spread(cdr(t), code_src(c));
         }
-        for (; is_pair(cdr(x)); x = cdr(x))
-            eval(car(x), env);
-        x = car(x);
     }
 out:
     RETURN(t);
@@ -789,6 +488,7 @@ bool eqv(V a, V b) {
     switch (gc_tag(a)) {
     case T_FIX: return fix_val(a) == fix_val(b);
     case T_FLO: return flo_val(a) == flo_val(b);
+    case T_BIG: return int_cmp(a, b) == 0;
     case T_CHAR: return char_val(a) == char_val(b);
     case T_STR: return str_len(a) == 0 && str_len(b) == 0;
     default: return false;

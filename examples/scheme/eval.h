@@ -6,17 +6,30 @@
 #include <stdio.h>
 #include "value.h"
 
-/* ---- errors (error.c) */
-/* A place to return to on error.  [error.restore]: the catcher saved the
- * shadow-stack depth; after longjmp it pops every root pushed since, so
- * the heap's roots are exactly those of the frames still alive. */
+/* ---- errors and non-local exits (error.c) */
+/* A place to return to with longjmp: an error catcher (the REPL, the file
+ * runner) or an escape point (call/cc, guard).  [error.restore]: the
+ * catcher saved the shadow-stack depth; after longjmp sx_recover pops
+ * every root pushed since, so the heap's roots are exactly those of the
+ * frames still alive, and restores the dynamic state saved with it. */
+enum { CATCH_ERROR, CATCH_ESCAPE };
 struct sx_catch {
     jmp_buf jb;
     size_t roots;            /* shadow-stack depth at the catch point */
     struct sx_catch *prev;
+    int kind;                /* CATCH_ERROR or CATCH_ESCAPE */
+    uint64_t id;             /* escapes: named by continuations, guards */
+    V handlers, winders;     /* dynamic state to restore (rooted if set) */
 };
 extern struct sx_catch *sx_catcher;
 extern V sx_cur_expr;        /* the call being applied, for messages */
+/* The exception handler stack: a list, innermost first, of procedures
+ * and of guard markers (fixnum ids of CATCH_ESCAPE catches). */
+extern V sx_handlers;
+/* The dynamic-wind stack: a list of (before . after), innermost first. */
+extern V sx_winders;
+/* The value carried by a longjmp to an escape (raised object, values). */
+extern V sx_thrown;
 
 /* Print "Error: msg obj" and "  in: expr", then longjmp to the catcher.
  * obj or expr NULL: not printed (the empty list prints when has_obj). */
@@ -25,8 +38,25 @@ _Noreturn void sx_raise_user(V msg, V irritants);
 _Noreturn void sx_error(const char *msg, V obj);      /* in sx_cur_expr */
 _Noreturn void sx_error0(const char *msg);
 _Noreturn void sx_type_error(const char *who, const char *what, V got);
-/* The catcher's half: call right after setjmp returned nonzero. */
+/* The catcher's half: call right after setjmp returned nonzero.  May
+ * collect (it runs the 'after' thunks of the dynamic-winds left). */
 void sx_recover(struct sx_catch *c);
+/* Open an escape point c (fields set here); its roots stay pushed until
+ * the caller's frame closes. */
+void sx_catch_open(struct sx_catch *c);
+/* Raise obj to the current handlers: returns the handler's value when
+ * continuable; else never returns.  May collect. */
+V sx_raise_obj(V obj, bool continuable);
+/* Jump to the escape point numbered id with sx_thrown = val; raises an
+ * error if it is no longer on the stack. */
+_Noreturn void sx_throw(uint64_t id, V val, const char *what);
+/* Run the 'after' thunks of the dynamic-winds above 'to'. */
+void sx_unwind_winders(V to);
+/* Error objects (prim_ctl.c): message irritants where kind. */
+V sx_make_error(V msg, V irritants, V where);
+bool sx_is_error(V v);
+/* Call continuation k with the list of values args (prim_ctl.c). */
+_Noreturn void sx_continue(V k, V args);
 
 /* ---- the C stack (main.c runs the interpreter on a big stack) */
 extern char *sx_stack_base;  /* highest address of the interpreter's stack */

@@ -7,6 +7,7 @@
 #include "prims.h"
 #include "print.h"
 #include "read.h"
+#include "code.h"
 
 #define STACK_MB 512                        /* default; SCHEME_STACK_MB */
 #define STACK_MARGIN ((size_t)16 << 20)   /* room for C code below eval */
@@ -27,6 +28,10 @@ static void init(void) {
     prim_vec_init();
     prim_sys_init();
     prim_port_init();
+    prim_ctl_init();
+    prim_data_init();
+    compile_init();   /* after the primitives: captures some */
+    prelude_load();
 }
 
 /* Read-eval-print until end of input.  After an error the catcher pops
@@ -41,6 +46,7 @@ static void repl(void) {
     ROOT(x);
     c.roots = gc_depth();
     c.prev = NULL;
+    c.kind = CATCH_ERROR;
     sx_catcher = &c;
     if (setjmp(c.jb)) {
         sx_recover(&c);
@@ -75,6 +81,7 @@ static int run_file(const char *path) {
     }
     c.roots = gc_depth();
     c.prev = NULL;
+    c.kind = CATCH_ERROR;
     sx_catcher = &c;
     if (setjmp(c.jb)) {
         sx_recover(&c);
@@ -111,6 +118,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     script = argc == 2 ? argv[1] : NULL;
+    sx_script = script;
     stack_bytes = (size_t)STACK_MB << 20;
     if (getenv("SCHEME_STACK_MB")) {
         long mb = atol(getenv("SCHEME_STACK_MB"));

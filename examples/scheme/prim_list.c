@@ -35,6 +35,10 @@ CXR(p_caar, "caar") CXR(p_cadr, "cadr") CXR(p_cdar, "cdar") CXR(p_cddr, "cddr")
 CXR(p_caaar, "caaar") CXR(p_caadr, "caadr") CXR(p_cadar, "cadar") CXR(p_caddr, "caddr")
 CXR(p_cdaar, "cdaar") CXR(p_cdadr, "cdadr") CXR(p_cddar, "cddar") CXR(p_cdddr, "cdddr")
 CXR(p_cadddr, "cadddr") CXR(p_cddddr, "cddddr")
+CXR(p_caaaar, "caaaar") CXR(p_caaadr, "caaadr") CXR(p_caadar, "caadar") CXR(p_caaddr, "caaddr")
+CXR(p_cadaar, "cadaar") CXR(p_cadadr, "cadadr") CXR(p_caddar, "caddar") CXR(p_cdaaar, "cdaaar")
+CXR(p_cdaadr, "cdaadr") CXR(p_cdadar, "cdadar") CXR(p_cdaddr, "cdaddr") CXR(p_cddaar, "cddaar")
+CXR(p_cddadr, "cddadr") CXR(p_cdddar, "cdddar")
 
 static V p_list(int argc, V *argv) {
     V l = NULL;
@@ -207,7 +211,7 @@ static V p_symbol_p(int argc, V *argv) { ARGC_UNUSED; return boolean(is_sym(argv
 static V p_boolean_p(int argc, V *argv) { ARGC_UNUSED; return boolean(type_of(argv[0]) == T_BOOL); }
 static V p_procedure_p(int argc, V *argv) {
     ARGC_UNUSED;
-    return boolean(type_of(argv[0]) == T_CLOS || type_of(argv[0]) == T_PRIM);
+    return boolean(type_of(argv[0]) == T_CLOS || type_of(argv[0]) == T_PRIM || type_of(argv[0]) == T_CONT);
 }
 static V p_not(int argc, V *argv) { ARGC_UNUSED; return boolean(argv[0] == sx_false); }
 static V p_eq_p(int argc, V *argv) { ARGC_UNUSED; return boolean(argv[0] == argv[1]); }
@@ -264,6 +268,20 @@ void prim_list_init(void) {
     def_prim("cddar", p_cddar, 1, 1, PRIM_LEAF);
     def_prim("cdddr", p_cdddr, 1, 1, PRIM_LEAF);
     def_prim("cadddr", p_cadddr, 1, 1, PRIM_LEAF);
+    def_prim("caaaar", p_caaaar, 1, 1, PRIM_LEAF);
+    def_prim("caaadr", p_caaadr, 1, 1, PRIM_LEAF);
+    def_prim("caadar", p_caadar, 1, 1, PRIM_LEAF);
+    def_prim("caaddr", p_caaddr, 1, 1, PRIM_LEAF);
+    def_prim("cadaar", p_cadaar, 1, 1, PRIM_LEAF);
+    def_prim("cadadr", p_cadadr, 1, 1, PRIM_LEAF);
+    def_prim("caddar", p_caddar, 1, 1, PRIM_LEAF);
+    def_prim("cdaaar", p_cdaaar, 1, 1, PRIM_LEAF);
+    def_prim("cdaadr", p_cdaadr, 1, 1, PRIM_LEAF);
+    def_prim("cdadar", p_cdadar, 1, 1, PRIM_LEAF);
+    def_prim("cdaddr", p_cdaddr, 1, 1, PRIM_LEAF);
+    def_prim("cddaar", p_cddaar, 1, 1, PRIM_LEAF);
+    def_prim("cddadr", p_cddadr, 1, 1, PRIM_LEAF);
+    def_prim("cdddar", p_cdddar, 1, 1, PRIM_LEAF);
     def_prim("cddddr", p_cddddr, 1, 1, PRIM_LEAF);
     def_prim("list", p_list, 0, VARIADIC, 0);
     def_prim("make-list", p_make_list, 1, 2, 0);

@@ -1,6 +1,8 @@
-/* prim_num.c -- numbers: exact fixnums (int64, overflowing into flonums)
- * and flonums.  Arithmetic works on C scalars and allocates the result
- * once at the end, so it holds no heap value across a collection. */
+/* prim_num.c -- numbers: exact integers of any size (integer.h) and
+ * flonums.  The fixnum fast paths work on C scalars and allocate the
+ * result once at the end; the general paths root every operand and
+ * partial result across each allocation. */
+#include <alloca.h>
 #include <math.h>
 #include <stdlib.h>
 #include "prims.h"
@@ -15,20 +17,45 @@ int64_t check_index(V v, int64_t lo, int64_t hi, const char *who) {
     return fix_val(v);
 }
 
-/* ---- + - * : exact while every argument is and no result overflows */
-enum { ADD, SUB, MUL };
+/* A copy of a primitive's arguments for it to root: PRIM_LEAF calls
+ * pass an unrooted argv, other calls a rooted one, and a slot must not
+ * be pushed on the shadow stack twice (a moving collection would update
+ * it twice).  alloca'd in the caller's frame: a macro. */
+#define own_args(argc, argv) \
+    ((V *)memcpy(alloca(sizeof(V) * (size_t)((argc) ? (argc) : 1)), (argv), sizeof(V) * (size_t)(argc)))
 
+/* ---- generic binary operations: flonum if either operand is one */
+static bool any_flo(V a, V b) { return type_of(a) == T_FLO || type_of(b) == T_FLO; }
+enum { ADD, SUB, MUL };
+static V op2(int op, V a, V b) {
+    if (any_flo(a, b)) {
+        double x = num_d(a), y = num_d(b);
+        return make_flo(op == ADD ? x + y : op == SUB ? x - y : x * y);
+    }
+    return op == ADD ? int_add(a, b) : op == SUB ? int_sub(a, b) : int_mul(a, b);
+}
+
+/* ---- + - * : a fixnum fast path that allocates once; else a fold that
+ * roots its arguments (argv of a PRIM_LEAF call is not rooted by the
+ * caller) and the accumulator across each step's allocation. */
 static V arith(int op, int argc, V *argv, const char *who) {
     int64_t acc = op == MUL ? 1 : 0, x;
-    double d = op == MUL ? 1 : 0, y;
-    bool exact = true, ovf = false;
+    bool fixes = true, ovf = false;
+    V r = NULL;
     int i;
+    if (argc == 2 && type_of(argv[0]) == T_FIX && type_of(argv[1]) == T_FIX) {
+        int64_t a = fix_val(argv[0]), b = fix_val(argv[1]), s;
+        if (!(op == ADD   ? __builtin_add_overflow(a, b, &s)
+              : op == MUL ? __builtin_mul_overflow(a, b, &s)
+                          : __builtin_sub_overflow(a, b, &s)))
+            return make_fix(s);
+    }
     for (i = 0; i < argc; i++) {
         check_num(argv[i], who);
-        exact &= type_of(argv[i]) == T_FIX;
+        fixes &= type_of(argv[i]) == T_FIX;
     }
     /* (- x) is 0 - x; (- x y ...) starts from x. */
-    for (i = 0; exact && !ovf && i < argc; i++) {
+    for (i = 0; fixes && !ovf && i < argc; i++) {
         x = fix_val(argv[i]);
         if (op == SUB && i == 0 && argc > 1)
             acc = x;
@@ -37,70 +64,83 @@ static V arith(int op, int argc, V *argv, const char *who) {
                   : op == MUL ? __builtin_mul_overflow(acc, x, &acc)
                               : __builtin_sub_overflow(acc, x, &acc);
     }
-    if (exact && !ovf)
+    if (fixes && !ovf)
         return make_fix(acc);
-    for (i = 0; i < argc; i++) {
-        y = num_d(argv[i]);
-        if (op == SUB && i == 0 && argc > 1)
-            d = y;
-        else
-            d = op == ADD ? d + y : op == MUL ? d * y : d - y;
+    argv = own_args(argc, argv);
+    FRAME;
+    for (i = 0; i < argc; i++)
+        ROOT(argv[i]);
+    ROOT(r);
+    if (op == SUB && argc == 1) {
+        r = make_fix(0);
+        r = op2(SUB, r, argv[0]);
+    } else {
+        r = argv[0];
+        for (i = 1; i < argc; i++)
+            r = op2(op, r, argv[i]);
     }
-    return make_flo(d);
+    RETURN(r);
 }
 
 static V p_add(int argc, V *argv) { return arith(ADD, argc, argv, "+"); }
 static V p_sub(int argc, V *argv) { return arith(SUB, argc, argv, "-"); }
 static V p_mul(int argc, V *argv) { return arith(MUL, argc, argv, "*"); }
 
+/* Exact when every division is exact and without remainder; else the
+ * flonum quotient (there are no exact rationals). */
 static V p_div(int argc, V *argv) {
-    int i;
+    V q = NULL, r = NULL;
     double d;
-    int64_t q;
+    int i;
     for (i = 0; i < argc; i++)
         check_num(argv[i], "/");
+    argv = own_args(argc, argv);
+    FRAME;
+    for (i = 0; i < argc; i++)
+        ROOT(argv[i]);
+    ROOT(q);
+    ROOT(r);
     if (argc == 1) {
+        if (is_exint(argv[0]) && int_sign(argv[0]) == 0)
+            sx_error0("/: division by zero");
+        q = make_flo(1 / num_d(argv[0]));
         if (type_of(argv[0]) == T_FIX && (fix_val(argv[0]) == 1 || fix_val(argv[0]) == -1))
-            return argv[0];
-        if (num_d(argv[0]) == 0 && type_of(argv[0]) == T_FIX)
+            q = argv[0];
+        RETURN(q);
+    }
+    for (i = 1; i < argc; i++)
+        if (is_exint(argv[i]) && int_sign(argv[i]) == 0 && is_exint(argv[0]))
             sx_error0("/: division by zero");
-        return make_flo(1 / num_d(argv[0]));
+    q = argv[0];
+    for (i = 1; i < argc && is_exint(q) && is_exint(argv[i]); i++) {
+        int_divrem(q, argv[i], &q, &r);
+        if (int_sign(r) != 0)
+            break;
     }
-    /* Exact when every division is exact and without remainder. */
-    q = 0;
-    if (type_of(argv[0]) == T_FIX) {
-        q = fix_val(argv[0]);
-        for (i = 1; i < argc; i++) {
-            if (type_of(argv[i]) != T_FIX)
-                break;
-            if (fix_val(argv[i]) == 0)
-                sx_error0("/: division by zero");
-            if (q % fix_val(argv[i]) != 0 || (q == INT64_MIN && fix_val(argv[i]) == -1))
-                break;
-            q /= fix_val(argv[i]);
-        }
-        if (i == argc)
-            return make_fix(q);
+    if (i < argc || !is_exint(q)) {
+        d = num_d(argv[0]);
+        for (i = 1; i < argc; i++)
+            d /= num_d(argv[i]);
+        q = make_flo(d);
     }
-    d = num_d(argv[0]);
-    for (i = 1; i < argc; i++) {
-        if (type_of(argv[i]) == T_FIX && fix_val(argv[i]) == 0 && type_of(argv[0]) == T_FIX)
-            sx_error0("/: division by zero");
-        d /= num_d(argv[i]);
-    }
-    return make_flo(d);
+    RETURN(q);
 }
 
 /* ---- comparisons, chained */
 static int cmp(V a, V b) {
-    if (type_of(a) == T_FIX && type_of(b) == T_FIX)
-        return fix_val(a) < fix_val(b) ? -1 : fix_val(a) > fix_val(b);
+    if (!any_flo(a, b))
+        return int_cmp(a, b);
     double x = num_d(a), y = num_d(b);
     return x < y ? -1 : x > y ? 1 : x == y ? 0 : 2; /* 2: unordered (NaN) */
 }
 
 static V compare(int argc, V *argv, const char *who, int want_lo, int want_hi) {
     int i, c;
+    if (argc == 2 && type_of(argv[0]) == T_FIX && type_of(argv[1]) == T_FIX) {
+        int64_t a = fix_val(argv[0]), b = fix_val(argv[1]);
+        c = a < b ? -1 : a > b;
+        return boolean(c >= want_lo && c <= want_hi);
+    }
     for (i = 0; i < argc; i++)
         check_num(argv[i], who);
     for (i = 0; i + 1 < argc; i++) {
@@ -126,127 +166,266 @@ static V p_min_max(int argc, V *argv, const char *who, int sign) {
         if (cmp(argv[i], argv[best]) == sign)
             best = i;
     }
-    return inexact && type_of(argv[best]) == T_FIX ? make_flo(num_d(argv[best])) : argv[best];
+    return inexact && type_of(argv[best]) != T_FLO ? make_flo(num_d(argv[best])) : argv[best];
 }
 static V p_min(int argc, V *argv) { return p_min_max(argc, argv, "min", -1); }
 static V p_max(int argc, V *argv) { return p_min_max(argc, argv, "max", 1); }
 
 /* ---- integer division */
 static bool integral(V v) {
-    return type_of(v) == T_FIX || (type_of(v) == T_FLO && flo_val(v) == floor(flo_val(v)));
+    return is_exint(v) || (type_of(v) == T_FLO && flo_val(v) == floor(flo_val(v)));
 }
 
-enum { QUO, REM, MOD };
-static V intdiv(int op, V a, V b, const char *who) {
-    int64_t x, y, r;
-    double dx, dy, dr;
+/* Quotient *q and remainder *r (both rooted by the caller) of a by b,
+ * truncating (floor false) or flooring. */
+static void divide(V a, V b, bool flr, V *q, V *r, const char *who) {
+    double dx, dy, dq, dr;
     if (!integral(a))
         sx_type_error(who, "an integer", a);
     if (!integral(b))
         sx_type_error(who, "an integer", b);
-    if (type_of(a) == T_FIX && type_of(b) == T_FIX) {
-        x = fix_val(a);
-        y = fix_val(b);
-        if (y == 0)
-            sx_error0("division by zero");
-        if (y == -1)
-            return op == QUO ? (x == INT64_MIN ? make_flo(-(double)x) : make_fix(-x)) : make_fix(0);
-        if (op == QUO)
-            return make_fix(x / y);
-        r = x % y;
-        if (op == MOD && r != 0 && (r < 0) != (y < 0))
-            r += y;
-        return make_fix(r);
+    if (is_exint(a) && is_exint(b)) {
+        FRAME;
+        ROOT(a);
+        ROOT(b);
+        int_divrem(a, b, q, r);
+        if (flr && int_sign(*r) != 0 && int_sign(*r) != int_sign(b)) {
+            V one = make_fix(1);  /* read by int_sub before it allocates */
+            *r = int_add(*r, b);
+            *q = int_sub(*q, one);
+        }
+        UNFRAME;
+        return;
     }
     dx = num_d(a);
     dy = num_d(b);
     if (dy == 0)
         sx_error0("division by zero");
-    if (op == QUO)
-        return make_flo(trunc(dx / dy));
+    dq = trunc(dx / dy);
     dr = fmod(dx, dy);
-    if (op == MOD && dr != 0 && (dr < 0) != (dy < 0))
+    if (flr && dr != 0 && (dr < 0) != (dy < 0)) {
         dr += dy;
-    return make_flo(dr);
+        dq -= 1;
+    }
+    *q = make_flo(dq);
+    *r = make_flo(dr);
+}
+
+enum { QUO, REM, MOD, FQUO };
+static V intdiv(int op, V a, V b, const char *who) {
+    V q = NULL, r = NULL;
+    FRAME;
+    ROOT(q);
+    ROOT(r);
+    divide(a, b, op == MOD || op == FQUO, &q, &r, who);
+    if (op == REM || op == MOD)
+        q = r;
+    RETURN(q);
 }
 static V p_quotient(int argc, V *argv) { (void)argc; return intdiv(QUO, argv[0], argv[1], "quotient"); }
 static V p_remainder(int argc, V *argv) { (void)argc; return intdiv(REM, argv[0], argv[1], "remainder"); }
 static V p_modulo(int argc, V *argv) { (void)argc; return intdiv(MOD, argv[0], argv[1], "modulo"); }
+static V p_floor_quotient(int argc, V *argv) { (void)argc; return intdiv(FQUO, argv[0], argv[1], "floor-quotient"); }
 
-static int64_t gcd64(int64_t a, int64_t b) {
-    if (a < 0) a = -a;
-    if (b < 0) b = -b;
-    while (b) {
-        int64_t t = a % b;
+/* floor/ and truncate/: both results as multiple values. */
+static V divide2(V a, V b, bool flr, const char *who) {
+    V q = NULL, r = NULL;
+    FRAME;
+    ROOT(q);
+    ROOT(r);
+    divide(a, b, flr, &q, &r, who);
+    q = sx_values2(q, r);
+    RETURN(q);
+}
+static V p_floor_div(int argc, V *argv) { (void)argc; return divide2(argv[0], argv[1], true, "floor/"); }
+static V p_truncate_div(int argc, V *argv) { (void)argc; return divide2(argv[0], argv[1], false, "truncate/"); }
+
+static void check_exint(V v, const char *who) {
+    if (!is_exint(v))
+        sx_type_error(who, "an exact integer", v);
+}
+
+static V int_abs(V a) { return int_sign(a) < 0 ? int_neg(a) : a; }
+
+/* Euclid on exact integers of any size. */
+static V int_gcd(V a, V b) {
+    V r = NULL;
+    FRAME;
+    ROOT(a);
+    ROOT(b);
+    ROOT(r);
+    a = int_abs(a);
+    b = int_abs(b);
+    while (int_sign(b) != 0) {
+        int_divrem(a, b, NULL, &r);
         a = b;
-        b = t;
+        b = r;
     }
-    return a;
+    RETURN(a);
 }
+
 static V p_gcd(int argc, V *argv) {
-    int64_t g = 0;
-    for (int i = 0; i < argc; i++)
-        g = gcd64(g, check_index(argv[i], -INT64_MAX, INT64_MAX, "gcd"));
-    return make_fix(g);
-}
-static V p_lcm(int argc, V *argv) {
-    int64_t l = 1, x;
-    for (int i = 0; i < argc; i++) {
-        x = check_index(argv[i], -INT64_MAX, INT64_MAX, "lcm");
-        if (x == 0)
-            return make_fix(0);
-        x = x < 0 ? -x : x;
-        l = l / gcd64(l, x) * x;
+    V g = NULL;
+    int i;
+    argv = own_args(argc, argv);
+    FRAME;
+    ROOT(g);
+    for (i = 0; i < argc; i++) {
+        check_exint(argv[i], "gcd");
+        ROOT(argv[i]);
     }
-    return make_fix(l);
+    g = make_fix(0);
+    for (i = 0; i < argc; i++)
+        g = int_gcd(g, argv[i]);
+    RETURN(g);
+}
+
+static V p_lcm(int argc, V *argv) {
+    V l = NULL, g = NULL, x = NULL;
+    int i;
+    argv = own_args(argc, argv);
+    FRAME;
+    ROOT(l);
+    ROOT(g);
+    ROOT(x);
+    for (i = 0; i < argc; i++) {
+        check_exint(argv[i], "lcm");
+        ROOT(argv[i]);
+    }
+    l = make_fix(1);
+    for (i = 0; i < argc; i++) {
+        x = int_abs(argv[i]);
+        if (int_sign(x) == 0) {
+            l = x;
+            break;
+        }
+        g = int_gcd(l, x);
+        int_divrem(l, g, &l, NULL);
+        l = int_mul(l, x);
+    }
+    RETURN(l);
 }
 
 static V p_abs(int argc, V *argv) {
     (void)argc;
     check_num(argv[0], "abs");
-    if (type_of(argv[0]) == T_FIX)
-        return fix_val(argv[0]) >= 0 ? argv[0]
-               : fix_val(argv[0]) == INT64_MIN ? make_flo(-(double)INT64_MIN) : make_fix(-fix_val(argv[0]));
+    if (is_exint(argv[0]))
+        return int_abs(argv[0]);
     return make_flo(fabs(flo_val(argv[0])));
 }
 
+/* base^e for exact base and exact e >= 0: square and multiply. */
+static V int_expt(V base, uint64_t e) {
+    V r = NULL;
+    FRAME;
+    ROOT(base);
+    ROOT(r);
+    r = make_fix(1);
+    while (e) {
+        if (e & 1)
+            r = int_mul(r, base);
+        e >>= 1;
+        if (e)
+            base = int_mul(base, base);
+    }
+    RETURN(r);
+}
+
 static V p_expt(int argc, V *argv) {
-    int64_t b, e, r = 1;
+    V b = argv[0], e = argv[1];
     (void)argc;
-    check_num(argv[0], "expt");
-    check_num(argv[1], "expt");
-    if (type_of(argv[0]) == T_FIX && type_of(argv[1]) == T_FIX && fix_val(argv[1]) >= 0) {
-        b = fix_val(argv[0]);
-        for (e = fix_val(argv[1]); e > 0; e--)
-            if (__builtin_mul_overflow(r, b, &r))
-                return make_flo(pow((double)b, (double)fix_val(argv[1])));
+    check_num(b, "expt");
+    check_num(e, "expt");
+    if (is_exint(b) && is_exint(e) && int_sign(e) >= 0) {
+        if (type_of(b) == T_FIX && fix_val(b) >= -1 && fix_val(b) <= 1)
+            return fix_val(b) == -1 && int_odd(e) ? b
+                   : fix_val(b) == 0 && int_sign(e) > 0 ? b : make_fix(1);
+        if (type_of(e) != T_FIX || fix_val(e) > (int64_t)1 << 32)
+            sx_error("expt: exponent too large:", e);
+        return int_expt(b, (uint64_t)fix_val(e));
+    }
+    return make_flo(pow(num_d(b), num_d(e)));
+}
+
+/* The integer square root s of n >= 0 (s*s <= n < (s+1)^2) by Newton's
+ * iteration from a power of two above it. */
+static V int_isqrt(V n) {
+    struct ival iv;
+    size_t bits;
+    limb *p;
+    V x = NULL, y = NULL, two;
+    if (type_of(n) == T_FIX) {
+        int64_t v = fix_val(n), r = (int64_t)sqrt((double)v);
+        while (r > 0 && (r > INT64_MAX / r || r * r > v))
+            r--;
+        while ((r + 1) <= INT64_MAX / (r + 1) && (r + 1) * (r + 1) <= v)
+            r++;
         return make_fix(r);
     }
-    return make_flo(pow(num_d(argv[0]), num_d(argv[1])));
+    FRAME;
+    ROOT(n);
+    ROOT(x);
+    ROOT(y);
+    int_view(n, &iv);
+    bits = (iv.n - 1) * 32 + (32 - (size_t)__builtin_clz(iv.d[iv.n - 1]));
+    bits = bits / 2 + 1;                  /* 2^bits > sqrt(n) */
+    p = calloc(bits / 32 + 1, sizeof *p);
+    if (!p)
+        sx_out_of_memory();
+    p[bits / 32] = (limb)1 << (bits % 32);
+    x = int_make(false, p, bits / 32 + 1);
+    free(p);
+    for (;;) {
+        int_divrem(n, x, &y, NULL);        /* y = (x + n/x) / 2 */
+        y = int_add(y, x);
+        two = make_fix(2);              /* read before int_divrem allocates */
+        int_divrem(y, two, &y, NULL);
+        if (int_cmp(y, x) >= 0)
+            break;
+        x = y;
+    }
+    RETURN(x);
+}
+
+static V p_exact_integer_sqrt(int argc, V *argv) {
+    V s = NULL, r = NULL, n = argv[0];
+    (void)argc;
+    check_exint(n, "exact-integer-sqrt");
+    if (int_sign(n) < 0)
+        sx_error("exact-integer-sqrt: negative argument:", n);
+    FRAME;
+    ROOT(n);
+    ROOT(s);
+    ROOT(r);
+    s = int_isqrt(n);
+    r = int_mul(s, s);
+    r = int_sub(n, r);
+    s = sx_values2(s, r);
+    RETURN(s);
 }
 
 static V p_sqrt(int argc, V *argv) {
-    double d;
-    int64_t r;
+    V s = NULL, n = argv[0], sq = NULL;
     (void)argc;
-    check_num(argv[0], "sqrt");
-    d = sqrt(num_d(argv[0]));
-    if (type_of(argv[0]) == T_FIX && fix_val(argv[0]) >= 0) {
-        r = (int64_t)d;
-        while (r * r > fix_val(argv[0]))
-            r--;
-        while ((r + 1) * (r + 1) <= fix_val(argv[0]))
-            r++;
-        if (r * r == fix_val(argv[0]))
-            return make_fix(r);
+    check_num(n, "sqrt");
+    if (is_exint(n) && int_sign(n) >= 0) {
+        FRAME;
+        ROOT(n);
+        ROOT(s);
+        ROOT(sq);
+        s = int_isqrt(n);
+        sq = int_mul(s, s);
+        if (int_cmp(sq, n) != 0)
+            s = make_flo(sqrt(num_d(n)));
+        RETURN(s);
     }
-    return make_flo(d);
+    return make_flo(sqrt(num_d(n)));
 }
 
 static V p_square(int argc, V *argv) {
     V av[2];
     (void)argc;
-    av[0] = av[1] = argv[0];   /* no allocation before arith reads them */
+    av[0] = av[1] = argv[0];   /* arith roots them before it allocates */
     return arith(MUL, 2, av, "square");
 }
 
@@ -254,24 +433,43 @@ static V p_exact(int argc, V *argv) {
     double d;
     (void)argc;
     check_num(argv[0], "exact");
-    if (type_of(argv[0]) == T_FIX)
+    if (is_exint(argv[0]))
         return argv[0];
     d = flo_val(argv[0]);
-    if (d != floor(d) || fabs(d) >= 9.2e18)
+    if (d != floor(d) || isinf(d))
         sx_error("exact: no exact representation for", argv[0]);
-    return make_fix((int64_t)d);
+    return int_from_double(d);
 }
 
 static V p_inexact(int argc, V *argv) {
     (void)argc;
     check_num(argv[0], "inexact");
-    return type_of(argv[0]) == T_FLO ? argv[0] : make_flo((double)fix_val(argv[0]));
+    return type_of(argv[0]) == T_FLO ? argv[0] : make_flo(num_d(argv[0]));
 }
+
+/* numerator/denominator: integers are their own numerator over 1; a
+ * flonum x is n / 2^k with k the least making x * 2^k integral. */
+static V fraction_part(V v, bool num, const char *who) {
+    double d, den = 1;
+    check_num(v, who);
+    if (is_exint(v))
+        return num ? v : make_fix(1);
+    d = flo_val(v);
+    if (!isfinite(d))
+        sx_type_error(who, "a rational number", v);
+    while (d != floor(d)) {
+        d *= 2;
+        den *= 2;
+    }
+    return make_flo(num ? d : den);
+}
+static V p_numerator(int argc, V *argv) { (void)argc; return fraction_part(argv[0], true, "numerator"); }
+static V p_denominator(int argc, V *argv) { (void)argc; return fraction_part(argv[0], false, "denominator"); }
 
 /* floor ceiling round truncate: exact stays exact. */
 static V rounding(V v, double (*fn)(double), const char *who) {
     check_num(v, who);
-    return type_of(v) == T_FIX ? v : make_flo(fn(flo_val(v)));
+    return is_exint(v) ? v : make_flo(fn(flo_val(v)));
 }
 static V p_floor(int argc, V *argv) { (void)argc; return rounding(argv[0], floor, "floor"); }
 static V p_ceiling(int argc, V *argv) { (void)argc; return rounding(argv[0], ceil, "ceiling"); }
@@ -299,19 +497,28 @@ static V p_atan(int argc, V *argv) {
 
 /* ---- predicates */
 static V p_number_p(int argc, V *argv) { (void)argc; return boolean(is_num(argv[0])); }
-static V p_integer_p(int argc, V *argv) { (void)argc; return boolean(integral(argv[0]) && !(type_of(argv[0]) == T_FLO && isinf(flo_val(argv[0])))); }
-static V p_exact_p(int argc, V *argv) { (void)argc; check_num(argv[0], "exact?"); return boolean(type_of(argv[0]) == T_FIX); }
+static V p_integer_p(int argc, V *argv) { (void)argc; return boolean(is_num(argv[0]) && integral(argv[0]) && !(type_of(argv[0]) == T_FLO && isinf(flo_val(argv[0])))); }
+static V p_rational_p(int argc, V *argv) { (void)argc; return boolean(is_num(argv[0]) && isfinite(num_d(argv[0]))); }
+static V p_exact_p(int argc, V *argv) { (void)argc; check_num(argv[0], "exact?"); return boolean(is_exint(argv[0])); }
 static V p_inexact_p(int argc, V *argv) { (void)argc; check_num(argv[0], "inexact?"); return boolean(type_of(argv[0]) == T_FLO); }
-static V p_exact_integer_p(int argc, V *argv) { (void)argc; return boolean(type_of(argv[0]) == T_FIX); }
-static V p_nan_p(int argc, V *argv) { (void)argc; check_num(argv[0], "nan?"); return boolean(isnan(num_d(argv[0]))); }
-static V p_zero_p(int argc, V *argv) { (void)argc; check_num(argv[0], "zero?"); return boolean(num_d(argv[0]) == 0); }
-static V p_positive_p(int argc, V *argv) { (void)argc; check_num(argv[0], "positive?"); return boolean(num_d(argv[0]) > 0); }
-static V p_negative_p(int argc, V *argv) { (void)argc; check_num(argv[0], "negative?"); return boolean(num_d(argv[0]) < 0); }
+static V p_exact_integer_p(int argc, V *argv) { (void)argc; return boolean(is_exint(argv[0])); }
+static V p_nan_p(int argc, V *argv) { (void)argc; check_num(argv[0], "nan?"); return boolean(type_of(argv[0]) == T_FLO && isnan(flo_val(argv[0]))); }
+static V p_finite_p(int argc, V *argv) { (void)argc; check_num(argv[0], "finite?"); return boolean(type_of(argv[0]) != T_FLO || isfinite(flo_val(argv[0]))); }
+static V p_infinite_p(int argc, V *argv) { (void)argc; check_num(argv[0], "infinite?"); return boolean(type_of(argv[0]) == T_FLO && isinf(flo_val(argv[0]))); }
+static int sign_of(V v, const char *who) {
+    check_num(v, who);
+    if (is_exint(v))
+        return int_sign(v);
+    return flo_val(v) > 0 ? 1 : flo_val(v) < 0 ? -1 : 0; /* NaN: 0 */
+}
+static V p_zero_p(int argc, V *argv) { (void)argc; return boolean(sign_of(argv[0], "zero?") == 0 && !(type_of(argv[0]) == T_FLO && isnan(flo_val(argv[0])))); }
+static V p_positive_p(int argc, V *argv) { (void)argc; return boolean(sign_of(argv[0], "positive?") > 0); }
+static V p_negative_p(int argc, V *argv) { (void)argc; return boolean(sign_of(argv[0], "negative?") < 0); }
 static V parity(V v, int want, const char *who) {
-    if (!integral(v))
+    if (!is_num(v) || !integral(v))
         sx_type_error(who, "an integer", v);
-    if (type_of(v) == T_FIX)
-        return boolean((fix_val(v) & 1) == want);
+    if (is_exint(v))
+        return boolean(int_odd(v) == want);
     return boolean((fmod(fabs(flo_val(v)), 2) == 1) == want);
 }
 static V p_odd_p(int argc, V *argv) { (void)argc; return parity(argv[0], 1, "odd?"); }
@@ -319,43 +526,42 @@ static V p_even_p(int argc, V *argv) { (void)argc; return parity(argv[0], 0, "ev
 
 /* ---- conversion */
 static V p_number_to_string(int argc, V *argv) {
-    char buf[80], *p = buf + sizeof buf - 1;
+    char buf[80], *s;
     int64_t radix = argc > 1 ? check_index(argv[1], 2, 36, "number->string") : 10;
-    uint64_t u;
-    bool neg;
+    V r;
     check_num(argv[0], "number->string");
-    if (radix == 10 || type_of(argv[0]) != T_FIX) {
+    if (!is_exint(argv[0])) {
         format_number(buf, sizeof buf, argv[0]);
         return make_str(buf, strlen(buf));
     }
-    neg = fix_val(argv[0]) < 0;
-    u = neg ? -(uint64_t)fix_val(argv[0]) : (uint64_t)fix_val(argv[0]);
-    *p = 0;
-    do {
-        *--p = "0123456789abcdefghijklmnopqrstuvwxyz"[u % (uint64_t)radix];
-        u /= (uint64_t)radix;
-    } while (u);
-    if (neg)
-        *--p = '-';
-    return make_str(p, strlen(p));
+    s = int_to_cstr(argv[0], (int)radix);    /* C memory: survives the allocation */
+    if (!s)
+        sx_out_of_memory();
+    r = make_str(s, strlen(s));
+    free(s);
+    return r;
 }
 
 static V p_string_to_number(int argc, V *argv) {
     int64_t radix = argc > 1 ? check_index(argv[1], 2, 36, "string->number") : 10;
-    char buf[128], *p = buf;
+    char *buf, *p;
     size_t len;
     V v;
     check_type(argv[0], T_STR, "string->number", "a string");
     len = (size_t)str_len(argv[0]);
-    if (len >= sizeof buf)
-        return sx_false;
+    buf = malloc(len + 1);                   /* the string may move */
+    if (!buf)
+        sx_out_of_memory();
     memcpy(buf, str_ptr(argv[0]), len);
+    buf[len] = 0;
+    p = buf;
     if (len > 2 && buf[0] == '#' && strchr("xXbBoOdD", buf[1])) { /* radix prefix */
         radix = strchr("xX", buf[1]) ? 16 : strchr("bB", buf[1]) ? 2 : strchr("oO", buf[1]) ? 8 : 10;
         p += 2;
         len -= 2;
     }
     v = parse_number(p, len, (int)radix);
+    free(buf);
     return v ? v : sx_false;
 }
 
@@ -377,6 +583,14 @@ void prim_num_init(void) {
     def_prim("truncate-quotient", p_quotient, 2, 2, PRIM_LEAF);
     def_prim("truncate-remainder", p_remainder, 2, 2, PRIM_LEAF);
     def_prim("floor-remainder", p_modulo, 2, 2, PRIM_LEAF);
+    def_prim("floor-quotient", p_floor_quotient, 2, 2, PRIM_LEAF);
+    def_prim("floor/", p_floor_div, 2, 2, PRIM_LEAF);
+    def_prim("truncate/", p_truncate_div, 2, 2, PRIM_LEAF);
+    def_prim("exact-integer-sqrt", p_exact_integer_sqrt, 1, 1, PRIM_LEAF);
+    def_prim("numerator", p_numerator, 1, 1, PRIM_LEAF);
+    def_prim("denominator", p_denominator, 1, 1, PRIM_LEAF);
+    def_prim("finite?", p_finite_p, 1, 1, PRIM_LEAF);
+    def_prim("infinite?", p_infinite_p, 1, 1, PRIM_LEAF);
     def_prim("gcd", p_gcd, 0, VARIADIC, PRIM_LEAF);
     def_prim("lcm", p_lcm, 0, VARIADIC, PRIM_LEAF);
     def_prim("abs", p_abs, 1, 1, PRIM_LEAF);
@@ -402,7 +616,7 @@ void prim_num_init(void) {
     def_prim("number?", p_number_p, 1, 1, PRIM_LEAF);
     def_prim("complex?", p_number_p, 1, 1, PRIM_LEAF);
     def_prim("real?", p_number_p, 1, 1, PRIM_LEAF);
-    def_prim("rational?", p_integer_p, 1, 1, PRIM_LEAF);
+    def_prim("rational?", p_rational_p, 1, 1, PRIM_LEAF);
     def_prim("integer?", p_integer_p, 1, 1, PRIM_LEAF);
     def_prim("exact?", p_exact_p, 1, 1, PRIM_LEAF);
     def_prim("inexact?", p_inexact_p, 1, 1, PRIM_LEAF);

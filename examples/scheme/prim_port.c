@@ -13,10 +13,22 @@ struct port {
     FILE *f;             /* the stream; not ours to close when P_STD */
     uint32_t flags;      /* P_IN | P_OUT | P_CLOSED | P_STD */
     uint32_t pad;
+    struct mem *mem;     /* a string port's buffer, or NULL */
 };
+/* A string port's bytes live in C memory, never in the heap: the stdio
+ * stream keeps pointers to them, and heap objects move.  Every open one
+ * is on the list 'mems' (C memory holding C memory: leak checkers see
+ * it) until its port is closed or finalized. */
+struct mem {
+    char *buf;
+    size_t size;
+    FILE *f;
+    struct mem *prev, *next;
+};
+static struct mem *mems;
 enum { P_IN = 1, P_OUT = 2, P_CLOSED = 4, P_STD = 8 };
 
-static V std_in, std_out;   /* global roots */
+static V std_in, std_out, std_err;   /* global roots */
 static int64_t open_files;  /* streams opened by ports, not yet closed */
 
 static struct port *port_of(V p) { return gc_raw(p); }
@@ -26,7 +38,20 @@ static void close_port(struct port *pt) {
         return;
     fclose(pt->f);
     pt->flags |= P_CLOSED;
-    open_files--;
+    if (pt->mem) {
+        struct mem *m = pt->mem;
+        if (m->prev)
+            m->prev->next = m->next;
+        else
+            mems = m->next;
+        if (m->next)
+            m->next->prev = m->prev;
+        free(m->buf);
+        free(m);
+        pt->mem = NULL;
+    } else {
+        open_files--;
+    }
 }
 
 /* [port.final]: runs after a collection found the port unreachable; it
@@ -37,7 +62,64 @@ static V make_port(FILE *f, uint32_t flags) {
     V p = gc_alloc(T_PORT, 0, sizeof(struct port));
     port_of(p)->f = f;
     port_of(p)->flags = flags;
+    port_of(p)->mem = NULL;
     return p;
+}
+
+/* ---- string ports: fmemopen over a C copy of the string, and
+ * open_memstream; the finalizer frees the buffer with the stream. */
+static V string_port(struct mem *m, FILE *f, uint32_t flags) {
+    V p;
+    if (!f) {
+        free(m->buf);
+        free(m);
+        sx_out_of_memory();
+    }
+    m->f = f;
+    m->prev = NULL;
+    m->next = mems;
+    if (mems)
+        mems->prev = m;
+    mems = m;
+    p = make_port(f, flags);   /* FIXME: leaks m if this raises */
+    port_of(p)->mem = m;
+    gc_set_finalizer(p, finalize_port);
+    return p;
+}
+
+static V p_open_input_string(int argc, V *argv) {
+    struct mem *m = calloc(1, sizeof *m);
+    size_t n;
+    ARGC_UNUSED;
+    check_type(argv[0], T_STR, "open-input-string", "a string");
+    n = (size_t)str_len(argv[0]);
+    if (!m || !(m->buf = malloc(n + 1))) {
+        free(m);
+        sx_out_of_memory();
+    }
+    memcpy(m->buf, str_ptr(argv[0]), n);  /* before the port's allocation */
+    m->size = n;
+    return string_port(m, n ? fmemopen(m->buf, n, "r") : fopen("/dev/null", "r"), P_IN);
+}
+
+static V p_open_output_string(int argc, V *argv) {
+    struct mem *m = calloc(1, sizeof *m);
+    (void)argv;
+    ARGC_UNUSED;
+    if (!m)
+        sx_out_of_memory();
+    return string_port(m, open_memstream(&m->buf, &m->size), P_OUT);
+}
+
+static V p_get_output_string(int argc, V *argv) {
+    struct port *pt;
+    ARGC_UNUSED;
+    check_type(argv[0], T_PORT, "get-output-string", "a port");
+    pt = port_of(argv[0]);
+    if (!pt->mem || !(pt->flags & P_OUT) || (pt->flags & P_CLOSED))
+        sx_type_error("get-output-string", "an open string output port", argv[0]);
+    fflush(pt->f);
+    return make_str(pt->mem->buf, pt->mem->size); /* C memory: safe */
 }
 
 /* Open argv[0] as a file.  When the process is out of file descriptors,
@@ -97,6 +179,15 @@ static V p_output_port_p(int argc, V *argv) {
 }
 static V p_current_input_port(int argc, V *argv) { (void)argv; ARGC_UNUSED; return std_in; }
 static V p_current_output_port(int argc, V *argv) { (void)argv; ARGC_UNUSED; return std_out; }
+static V p_current_error_port(int argc, V *argv) { (void)argv; ARGC_UNUSED; return std_err; }
+static V p_port_open_p(V p, uint32_t dir) {
+    check_type(p, T_PORT, "port-open?", "a port");
+    return boolean((port_of(p)->flags & dir) && !(port_of(p)->flags & P_CLOSED));
+}
+static V p_input_port_open_p(int argc, V *argv) { ARGC_UNUSED; return p_port_open_p(argv[0], P_IN); }
+static V p_output_port_open_p(int argc, V *argv) { ARGC_UNUSED; return p_port_open_p(argv[0], P_OUT); }
+static V p_textual_port_p(int argc, V *argv) { ARGC_UNUSED; return boolean(type_of(argv[0]) == T_PORT); }
+static V p_binary_port_p(int argc, V *argv) { ARGC_UNUSED; (void)argv; return sx_false; }
 static V p_open_files(int argc, V *argv) { (void)argv; ARGC_UNUSED; return make_fix(open_files); }
 
 /* (call-with-input-file path proc), call-with-output-file: the port is
@@ -175,6 +266,18 @@ void prim_port_init(void) {
     gc_global(&std_out);
     std_in = make_port(stdin, P_IN | P_STD);
     std_out = make_port(stdout, P_OUT | P_STD);
+    gc_global(&std_err);
+    std_err = make_port(stderr, P_OUT | P_STD);
+    def_prim("open-input-string", p_open_input_string, 1, 1, 0);
+    def_prim("open-output-string", p_open_output_string, 0, 0, 0);
+    def_prim("get-output-string", p_get_output_string, 1, 1, 0);
+    def_prim("current-error-port", p_current_error_port, 0, 0, 0);
+    def_prim("input-port-open?", p_input_port_open_p, 1, 1, 0);
+    def_prim("output-port-open?", p_output_port_open_p, 1, 1, 0);
+    def_prim("textual-port?", p_textual_port_p, 1, 1, 0);
+    def_prim("binary-port?", p_binary_port_p, 1, 1, 0);
+    def_prim("write-simple", p_write, 1, 2, 0);
+    def_prim("write-shared", p_write, 1, 2, 0);
     def_prim("open-input-file", p_open_input_file, 1, 1, 0);
     def_prim("open-output-file", p_open_output_file, 1, 1, 0);
     def_prim("close-port", p_close_port, 1, 1, 0);

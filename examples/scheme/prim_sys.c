@@ -1,6 +1,8 @@
 /* prim_sys.c -- control (apply, map, for-each, eval, error, exit), output,
  * loading files, and the collector's statistics. */
 #include <stdlib.h>
+#include <sys/time.h>
+#include <unistd.h>
 #include <time.h>
 #include "prims.h"
 #include "print.h"
@@ -147,15 +149,85 @@ static V p_stack_bytes(int argc, V *argv) {
 }
 static V p_gc_name(int argc, V *argv) { (void)argv; ARGC_UNUSED; return make_str(gc_name(), strlen(gc_name())); }
 
+/* ---- more of (scheme process-context), (scheme file), (scheme time) */
+extern char **environ;
+const char *sx_script;      /* the file being run (main.c), or NULL */
+
+static V p_command_line(int argc, V *argv) {
+    V l = NULL, s = NULL;
+    (void)argv;
+    ARGC_UNUSED;
+    FRAME;
+    ROOT(l);
+    ROOT(s);
+    if (sx_script) {
+        s = make_str(sx_script, strlen(sx_script));
+        l = cons(s, NULL);
+    }
+    s = make_str("scheme", 6);
+    l = cons(s, l);
+    RETURN(l);
+}
+
+static V p_get_environment_variables(int argc, V *argv) {
+    V l = NULL, k = NULL, v = NULL;
+    char **e;
+    const char *eq;
+    (void)argv;
+    ARGC_UNUSED;
+    FRAME;
+    ROOT(l);
+    ROOT(k);
+    ROOT(v);
+    for (e = environ; *e; e++) {
+        if (!(eq = strchr(*e, '=')))
+            continue;
+        k = make_str(*e, (size_t)(eq - *e));
+        v = make_str(eq + 1, strlen(eq + 1));
+        k = cons(k, v);
+        l = cons(k, l);
+    }
+    RETURN(l);
+}
+
+static V p_current_second(int argc, V *argv) {
+    struct timeval tv;
+    (void)argv;
+    ARGC_UNUSED;
+    gettimeofday(&tv, NULL);
+    return make_flo((double)tv.tv_sec + tv.tv_usec / 1e6);
+}
+
+static V p_file_exists_p(int argc, V *argv) {
+    ARGC_UNUSED;
+    check_type(argv[0], T_STR, "file-exists?", "a string");
+    return boolean(access(str_ptr(argv[0]), F_OK) == 0);
+}
+
+static V p_delete_file(int argc, V *argv) {
+    ARGC_UNUSED;
+    check_type(argv[0], T_STR, "delete-file", "a string");
+    if (unlink(str_ptr(argv[0])) != 0)
+        sx_error("cannot open file (delete-file failed):", argv[0]);
+    return sx_unspec;
+}
+
 void prim_sys_init(void) {
     def_prim("apply", p_apply, 2, VARIADIC, PRIM_APPLY);
     def_prim("map", p_map, 2, VARIADIC, 0);
     def_prim("for-each", p_for_each, 2, VARIADIC, 0);
     def_prim("eval", p_eval, 1, 2, 0);
     def_prim("interaction-environment", p_environment, 0, 0, 0);
+    def_prim("environment", p_environment, 0, VARIADIC, 0); /* eval ignores it: one global environment */
     def_prim("error", p_error, 1, VARIADIC, 0);
     def_prim("assert", p_assert, 1, 1, 0);
     def_prim("exit", p_exit, 0, 1, 0);
+    def_prim("emergency-exit", p_exit, 0, 1, 0);
+    def_prim("command-line", p_command_line, 0, 0, 0);
+    def_prim("get-environment-variables", p_get_environment_variables, 0, 0, 0);
+    def_prim("current-second", p_current_second, 0, 0, 0);
+    def_prim("file-exists?", p_file_exists_p, 1, 1, 0);
+    def_prim("delete-file", p_delete_file, 1, 1, 0);
     def_prim("load", p_load, 1, 2, 0);
     def_prim("get-environment-variable", p_getenv, 1, 1, 0);
     def_prim("current-jiffy", p_current_jiffy, 0, 0, 0);

@@ -5,6 +5,7 @@
 #define SCHEME_PRIMS_H
 
 #include "eval.h"
+#include "integer.h"
 
 #define VARIADIC (-1)
 
@@ -12,12 +13,12 @@ static inline void check_type(V v, unsigned t, const char *who, const char *what
     if (type_of(v) != t)
         sx_type_error(who, what, v);
 }
-static inline bool is_num(V v) { unsigned t = type_of(v); return t == T_FIX || t == T_FLO; }
+static inline bool is_num(V v) { unsigned t = type_of(v); return t == T_FIX || t == T_FLO || t == T_BIG; }
 static inline void check_num(V v, const char *who) {
     if (!is_num(v))
         sx_type_error(who, "a number", v);
 }
-static inline double num_d(V v) { return type_of(v) == T_FIX ? (double)fix_val(v) : flo_val(v); }
+static inline double num_d(V v) { return type_of(v) == T_FLO ? flo_val(v) : int_to_double(v); }
 /* An exact integer argument in [lo, hi]. */
 int64_t check_index(V v, int64_t lo, int64_t hi, const char *who);
 
@@ -30,5 +31,16 @@ void prim_text_init(void);
 void prim_vec_init(void);
 void prim_sys_init(void);
 void prim_port_init(void);
+void prim_ctl_init(void);
+void prim_data_init(void);
+/* Run the Scheme part of the library (prelude.c).  May collect. */
+void prelude_load(void);
+/* The file given on the command line, or NULL (prim_sys.c). */
+extern const char *sx_script;
+
+/* Two values as one (prim_ctl.c).  May collect. */
+V sx_values2(V a, V b);
+/* The list of the values v stands for.  May collect. */
+V sx_values_to_list(V v);
 
 #endif

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include "print.h"
 #include "eval.h"
+#include "integer.h"
+#include "code.h"
 
 static const struct { unsigned code; const char *name; } char_names[] = {
     {' ', "space"}, {'\n', "newline"}, {'\t', "tab"}, {'\r', "return"},
@@ -135,6 +137,12 @@ void sx_print(FILE *out, V v, bool write) {
         format_number(buf, sizeof buf, v);
         fputs(buf, out);
         break;
+    case T_BIG: {
+        char *s = int_to_cstr(v, 10); /* C memory: printing never allocates */
+        fputs(s ? s : "#<bignum: out of memory>", out);
+        free(s);
+        break;
+    }
     case T_BOOL: fputs(v == sx_true ? "#t" : "#f", out); break;
     case T_CHAR: print_char(out, char_val(v), write); break;
     case T_STR: print_string(out, v, write); break;
@@ -148,12 +156,34 @@ void sx_print(FILE *out, V v, bool write) {
         }
         fputc(')', out);
         break;
-    case T_CLOS: print_name(out, "procedure", gc_get(v, 3)); break;
+    case T_CLOS: print_name(out, "procedure", clos_name(v)); break;
+    case T_CODE: fputs("#<code>", out); break;
+    case T_CONT: fputs("#<continuation>", out); break;
+    case T_PROMISE: fputs("#<promise>", out); break;
+    case T_MACRO: fputs("#<macro>", out); break;
+    case T_RTD: print_name(out, "record-type", gc_get(v, 0)); break;
+    case T_RECORD:
+        if (sx_is_error(v)) {
+            fputs("#<error ", out);
+            sx_print(out, gc_get(v, 1), true);
+            fputc('>', out);
+        } else {
+            print_name(out, "record", gc_get(gc_get(v, 0), 0));
+        }
+        break;
     case T_PRIM: print_name(out, "primitive", gc_get(v, 0)); break;
     case T_FRAME: fputs("#<environment>", out); break;
     case T_UNSPEC: fputs("#<unspecified>", out); break;
     case T_EOF: fputs("#<eof>", out); break;
     case T_PORT: fputs("#<port>", out); break;
+    case T_VALUES:
+        fputs("#<values", out);
+        for (i = 0; i < gc_nrefs(v); i++) {
+            fputc(' ', out);
+            sx_print(out, gc_get(v, i), write);
+        }
+        fputc('>', out);
+        break;
     default: fprintf(out, "#<object %u>", type_of(v)); break;
     }
 }

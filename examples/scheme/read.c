@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include "read.h"
 #include "eval.h"
+#include "integer.h"
 
 static char *tok;        /* token buffer, grown as needed */
 static size_t tokcap;
@@ -106,8 +107,10 @@ static size_t read_token(struct reader *r, int c, size_t n) {
 
 V parse_number(const char *s, size_t len, int radix) {
     char buf[128], *end;
-    long long n;
     double d;
+    V v;
+    if ((v = int_parse(s, len, radix)))
+        return v;
     if (len == 0 || len >= sizeof buf)
         return NULL;
     memcpy(buf, s, len);
@@ -120,10 +123,6 @@ V parse_number(const char *s, size_t len, int radix) {
     if (radix == 10 && !isdigit((unsigned char)buf[0]) &&
         !(len > 1 && strchr("+-.", buf[0])))
         return NULL;
-    errno = 0;
-    n = strtoll(buf, &end, radix);
-    if (end != buf && *end == 0 && errno != ERANGE && isalnum((unsigned char)end[-1]))
-        return make_fix(n);
     if (radix != 10)
         return NULL;
     d = strtod(buf, &end);

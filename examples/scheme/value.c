@@ -122,26 +122,6 @@ V make_vec(size_t n, V fill) {
     RETURN(v);
 }
 
-V make_closure(V params, V body, V env, V name) {
-    V c, p;
-    int32_t nreq = 0;
-    FRAME;
-    ROOT(params);
-    ROOT(body);
-    ROOT(env);
-    ROOT(name);
-    c = gc_alloc(T_CLOS, 4, 8);
-    gc_set(c, 0, params);
-    gc_set(c, 1, body);
-    gc_set(c, 2, env);
-    gc_set(c, 3, name);
-    for (p = params; is_pair(p); p = cdr(p))
-        nreq++;
-    clos_raw(c)[0] = nreq;
-    clos_raw(c)[1] = p != NULL; /* a symbol after the last pair: rest list */
-    RETURN(c);
-}
-
 void def_prim(const char *name, prim_fn fn, int min, int max, int flags) {
     V s = NULL, p = NULL;
     struct prim_raw *r;

@@ -18,13 +18,21 @@ enum {
     T_STR,       /* | int64 length, bytes, NUL */
     T_SYM,       /* name(string) global-value | uint32 hash, uint32 form */
     T_VEC,       /* elements... | */
-    T_CLOS,      /* params body env name | int32 nreq, int32 rest */
+    T_CLOS,      /* code env | (code.h) */
     T_PRIM,      /* name(string) | fn, int32 min, int32 max, int32 flags */
-    T_FRAME,     /* parent names extras values... | (see eval.c) */
+    T_FRAME,     /* parent values... | (code.h) */
     T_UNSPEC,    /* | the unspecified value */
     T_UNBOUND,   /* | marks a global variable without a value */
     T_EOF,       /* | the end-of-file object */
-    T_PORT       /* | struct port (prim_port.c) */
+    T_PORT,      /* | struct port (prim_port.c) */
+    T_BIG,       /* | uint32 negative, uint32 n, limbs (integer.h) */
+    T_VALUES,    /* values... | (multiple values, prim_ctl.c) */
+    T_CODE,      /* a b c src | int32 op i j k (code.h) */
+    T_RTD,       /* name field-names | (a record type) */
+    T_RECORD,    /* rtd fields... | */
+    T_CONT,      /* | uint64 id of its escape point (prim_ctl.c) */
+    T_PROMISE,   /* box | box: (done? . value-or-thunk) (prim_data.c) */
+    T_MACRO      /* literals rules ellipsis defenv | (macro.h) */
 };
 
 /* Global roots: constants, shared small numbers and characters. */
@@ -90,8 +98,6 @@ typedef V (*prim_fn)(int argc, V *argv);
 enum { PRIM_APPLY = 1, PRIM_LEAF = 2 };
 struct prim_raw { prim_fn fn; int32_t min, max, flags; };
 static inline struct prim_raw *prim_raw(V p) { return (struct prim_raw *)((char *)p + 8); }
-static inline int32_t *clos_raw(V c) { return (int32_t *)((char *)c + 32); }
-V make_closure(V params, V body, V env, V name); /* may collect */
 void def_prim(const char *name, prim_fn fn, int min, int max, int flags);
 
 /* ---- lists */
