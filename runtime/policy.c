@@ -15,12 +15,14 @@
  * promoted survivors and large objects that became or were allocated old.
  * Young churn, small or large, is the minor collection's business.
  *
- * Evidence of death: when the bytes surviving minor collections (kept
- * young or promoted) fall below half of what they were at the last full
- * collection, two collections in a row, the program's working set shrank (a burst ended), and the old
- * data it held is likely dead too: a full collection is due then rather
- * than at the threshold, at most once per full-collection cycle.  With the
- * smoothing below that is two to three minor collections after the drop.
+ * Evidence of death: when the bytes surviving a minor collection (kept
+ * young or promoted) fall below half of what survived, smoothed, around
+ * the last full collection, two collections in a row, the program's
+ * working set shrank (a burst ended) and the old data it held is likely
+ * dead too: a full collection is due then rather than at the threshold, at
+ * most once per full-collection cycle, two minor collections after the
+ * drop.  The reference is smoothed, the samples compared with it are not,
+ * so the trigger does not lag the drop.
  *
  * The adaptive nursery doubles when more than an eighth of it survives (a
  * nursery too small gives objects no time to die) up to a cap that grows
@@ -104,7 +106,7 @@ bool mg_policy_after_minor(movgc_heap *h, size_t survived, uint64_t pause_ns) {
     size_young(h, survived);
     if (mg_heap_old_bytes(h) > h->full_threshold)
         return true;
-    if (p->death_armed && p->survival < p->survival_at_full / 2) {
+    if (p->death_armed && (double)survived < p->survival_at_full / 2) {
         if (++p->low_streak >= 2) {
             p->death_armed = false;
             return true;
