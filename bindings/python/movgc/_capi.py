@@ -7,9 +7,11 @@ The library is looked for, in this order:
   3. an installed movgc: the libdir pkg-config gives for movgc.pc, then
      the dynamic linker's standard search path.
 
-The library is loaded as a PyDLL: the GIL stays held inside every call, so
-calls on one heap from several threads are serialised, and no Python code
-runs inside the library except its own callbacks (on_error, finalizers).
+The library is loaded as a PyDLL: the GIL stays held inside every call, and
+no Python code runs inside the library except its own callbacks (on_error,
+finalizers).  That alone does not serialise a heap's calls (another thread
+may run during a callback, or between two calls): heap.py holds a lock of
+the heap's around them, and hands the heap over with movgc_heap_adopt.
 """
 import ctypes
 import ctypes.util
@@ -133,6 +135,7 @@ def library_path() -> str:
 _PROTOTYPES = {
     "movgc_heap_new": (c_ptr, [ctypes.POINTER(Config)]),
     "movgc_heap_free": (None, [c_ptr]),
+    "movgc_heap_adopt": (None, [c_ptr]),
     "movgc_ffi_handle_get": (c_ptr, [c_ptr, Handle]),
     "movgc_handle_set": (None, [c_ptr, Handle, c_ptr]),
     "movgc_pin": (c_ptr, [c_ptr, Handle]),

@@ -4,9 +4,16 @@ and pinned byte views, weak handles, ephemerons, finalizers, statistics.
 Invariants:
   [py.handle]  a wrapper (Obj, Weak, Ephemeron) owns exactly one movgc
                handle and names its object only by that handle's id: no raw
-               address is kept from one library call to the next, so
-               operations from several threads (serialised by the GIL,
-               which PyDLL keeps held in every call) never see a stale one.
+               address outlives the hold on the heap's lock it was read
+               under, so no operation sees a stale one.
+  [py.owner]   every library call on a heap is made holding heap._lock (a
+               reentrant lock: finalizers and on_error run Python code, on
+               the calling thread, inside a call) by the thread the library
+               takes for the heap's owner: heap._owner is the ident of the
+               last thread that created or adopted the heap, and a thread
+               that is not it calls movgc_heap_adopt first, under the same
+               hold.  The GIL alone is not enough: a thread may switch
+               between the adopt and the call, and during a callback.
   [py.defer]   a wrapper that dies does not free its handle itself (it may
                die inside a callback, while the library runs): it queues
                the id, and the heap frees queued ids in batches, at the
@@ -23,6 +30,7 @@ Invariants:
 import ctypes
 import threading
 import weakref
+from threading import get_ident as _get_ident
 from typing import (Any, Callable, Dict, List, Optional, Tuple, Union)
 
 from . import _capi
@@ -41,6 +49,7 @@ _handle_dup = lib.movgc_handle_dup
 _handle_same = lib.movgc_handle_same
 _handle_hash = lib.movgc_handle_hash
 _handles_free = lib.movgc_handles_free
+_heap_adopt = lib.movgc_heap_adopt
 
 _FREE_BATCH = 256   # dead wrappers' handles freed in one call
 _Bytes = Union[bytes, bytearray, memoryview]
@@ -94,12 +103,16 @@ class Heap:
     MOVGC_* environment variables apply as in C.  Errors the library
     reports become MovgcError subclasses raised by the call that caused
     them, carrying the library's message.  A heap may be used from several
-    threads: calls are serialised [py.handle]."""
+    threads: calls are serialised, and each thread adopts the heap (takes
+    it over from the library's point of view) before its first call after
+    another thread's [py.owner]."""
 
     def __init__(self, nursery_bytes: int = 0, heap_limit: int = 0,
                  growth: float = 0.0, stress: bool = False,
                  verify: bool = False, verbose: bool = False) -> None:
         self._h: Optional[ctypes.c_void_p] = None
+        self._lock = threading.RLock()    # held around library calls
+        self._owner = _get_ident()        # the library's owner [py.owner]
         self._raw: Optional[ctypes.c_void_p] = None  # until really freed
         self._errors: Dict[int, Tuple[int, str]] = {}  # thread -> first
         self._pending: List[BaseException] = []  # raised by finalizers
@@ -136,17 +149,21 @@ class Heap:
         """Free the heap and all its objects (no finalizers run).  Wrappers
         that outlive it raise HeapClosedError when used.  Memory exported
         by pinned() stays mapped until the last such buffer is released."""
-        if self._h:
-            self._h = None
-            self._dead.clear()
-            self._finalizers.clear()
-            self._fin_keys.clear()
-            self._free_if_unexported()
+        with self._lock:
+            if self._h:
+                self._h = None
+                self._dead.clear()
+                self._finalizers.clear()
+                self._fin_keys.clear()
+                self._free_if_unexported()
 
     def _free_if_unexported(self) -> None:
-        if self._raw and not self._h and not self._exports:
-            raw, self._raw = self._raw, None
-            lib.movgc_heap_free(raw)
+        with self._lock:
+            if self._raw and not self._h and not self._exports:
+                if self._owner != _get_ident():
+                    self._adopt()
+                raw, self._raw = self._raw, None
+                lib.movgc_heap_free(raw)
 
     def __del__(self) -> None:
         self.close()
@@ -173,16 +190,26 @@ class Heap:
         raise TypeError("a movgc.Heap cannot be pickled")
 
     # ------------------------------------------------- internal plumbing
+    def _adopt(self) -> None:
+        """Make the calling thread the heap's owner; under self._lock
+        [py.owner]."""
+        _heap_adopt(self._raw)
+        self._owner = _get_ident()
+
     def _live(self) -> int:
-        """The C heap, after freeing the handles of dead wrappers."""
+        """The C heap, owned by this thread, after freeing the handles of
+        dead wrappers.  Only under self._lock [py.owner]."""
         h = self._h
         if not h:
             raise HeapClosedError("the heap is closed", _capi.MOVGC_E_MISUSE)
+        if self._owner != _get_ident():
+            self._adopt()
         if self._dead:
             self._flush(h)
         return h
 
     def _flush(self, h: int) -> None:
+        """Free dead wrappers' handles; under self._lock, as the owner."""
         dead = self._dead
         while dead:
             batch = dead[:]
@@ -218,7 +245,8 @@ class Heap:
 
     def _addr(self, obj: "Obj") -> int:
         """obj's address: valid only until the next call that may collect,
-        so used only right before a call that never collects."""
+        so used only right before a call that never collects, under the
+        same hold on self._lock."""
         addr = lib.movgc_ffi_handle_get(self._live(), Handle(obj._id))
         if not addr:
             self._raise("movgc_handle_get")
@@ -231,21 +259,22 @@ class Heap:
         """A new object with nrefs slots (all None) and nbytes zero bytes.
         May collect.  Raises NoMemoryError when the heap limit cannot be
         met, MisuseError for a tag outside 0..65535."""
-        h = self._h
-        if not h:
-            raise self._closed()
         if tag.__class__ is not int or not 0 <= tag <= TAG_MAX:
             tag = _tag(tag)
         if (nrefs.__class__ is not int or nbytes.__class__ is not int
                 or not 0 <= nrefs <= SIZE_MAX or not 0 <= nbytes <= SIZE_MAX):
             nrefs, nbytes = _size(nrefs, "nrefs"), _size(nbytes, "nbytes")
-        if len(self._dead) >= _FREE_BATCH:
-            self._flush(h)
-        hid = _alloc_handle(h, tag, nrefs, nbytes)
-        if not hid:
-            self._raise("movgc_alloc")
-        if self._pending:
-            self._after()
+        with self._lock:
+            h = self._h
+            if not h or self._owner != _get_ident():
+                h = self._live()   # raises if closed, else adopts
+            if len(self._dead) >= _FREE_BATCH:
+                self._flush(h)
+            hid = _alloc_handle(h, tag, nrefs, nbytes)
+            if not hid:
+                self._raise("movgc_alloc")
+            if self._pending:
+                self._after()
         obj = _new_obj(Obj)
         obj._heap = self
         obj._id = hid
@@ -255,25 +284,28 @@ class Heap:
         """A new object with no slots whose raw bytes are a copy of data.
         May collect."""
         data = bytes(data)
-        h = self._live()
-        hid = _alloc_bytes_handle(h, _tag(tag), data, len(data))
-        if not hid:
-            self._raise("movgc_alloc")
-        self._after()
+        tag = _tag(tag)
+        with self._lock:
+            hid = _alloc_bytes_handle(self._live(), tag, data, len(data))
+            if not hid:
+                self._raise("movgc_alloc")
+            self._after()
         return Obj(self, hid)
 
     def collect(self, full: bool = True) -> None:
         """Collect: full (mark and compact everything) or minor.  Runs due
         finalizers; the first exception one raised is raised here."""
-        lib.movgc_collect(self._live(),
-                          _capi.MOVGC_FULL if full else _capi.MOVGC_MINOR)
-        self._after()
+        with self._lock:
+            lib.movgc_collect(self._live(),
+                              _capi.MOVGC_FULL if full else _capi.MOVGC_MINOR)
+            self._after()
 
     def stats(self) -> Dict[str, int]:
         """movgc_stats as a dict of field name to int."""
         st = _capi.Stats()
-        lib.movgc_get_stats(self._live(), ctypes.byref(st),
-                            ctypes.sizeof(st))
+        with self._lock:
+            lib.movgc_get_stats(self._live(), ctypes.byref(st),
+                                ctypes.sizeof(st))
         return {name: getattr(st, name) for name, _ in st._fields_}
 
     def handle_set(self, obj: "Obj", target: Optional["Obj"]) -> None:
@@ -283,22 +315,23 @@ class Heap:
         live pinned() buffer cannot be set (MisuseError).
         Never collects."""
         self._owns(obj)
-        addr = None
         if target is not None:
             self._owns(target)
-            addr = self._addr(target)
-        lib.movgc_handle_set(self._live(), Handle(obj._id), addr)
-        if self._errors:
-            self._raise()
+        with self._lock:
+            addr = None if target is None else self._addr(target)
+            lib.movgc_handle_set(self._live(), Handle(obj._id), addr)
+            if self._errors:
+                self._raise()
 
     # ------------------------------------- weak handles, ephemerons, final
     def weak(self, obj: "Obj") -> "Weak":
         """A weak handle on obj: Weak.get() returns obj until a collection
         finds it otherwise unreachable, then None.  Never collects."""
         self._owns(obj)
-        hd = lib.movgc_weak_new(self._h, self._addr(obj))
-        if not hd.id:
-            self._raise("movgc_weak_new")
+        with self._lock:
+            hd = lib.movgc_weak_new(self._h, self._addr(obj))
+            if not hd.id:
+                self._raise("movgc_weak_new")
         return Weak(self, hd.id)
 
     def ephemeron(self, key: "Obj", value: Optional["Obj"]) -> "Ephemeron":
@@ -307,14 +340,14 @@ class Heap:
         collection finds key dead, key() and value() return None.
         Never collects."""
         self._owns(key)
-        kaddr = self._addr(key)
-        vaddr = None
         if value is not None:
             self._owns(value)
-            vaddr = self._addr(value)
-        hd = lib.movgc_ephemeron_new(self._h, kaddr, vaddr)
-        if not hd.id:
-            self._raise("movgc_ephemeron_new")
+        with self._lock:
+            kaddr = self._addr(key)
+            vaddr = None if value is None else self._addr(value)
+            hd = lib.movgc_ephemeron_new(self._h, kaddr, vaddr)
+            if not hd.id:
+                self._raise("movgc_ephemeron_new")
         return Ephemeron(self, hd.id)
 
     def set_finalizer(self, obj: "Obj",
@@ -323,23 +356,28 @@ class Heap:
         None removes it).  fn may allocate; an exception it raises is
         raised by the heap call during which it ran.  Never collects."""
         self._owns(obj)
-        ident = obj.identity_hash()
-        addr = self._addr(obj)
-        old = self._fin_keys.pop(ident, None)
-        if fn is None:
-            lib.movgc_set_finalizer(self._h, addr,
-                                    ctypes.cast(None, _capi.FINALIZER), None)
-        else:
-            key, self._next_key = self._next_key, self._next_key + 1
-            lib.movgc_set_finalizer(self._h, addr, self._finalize, key)
-            self._finalizers[key] = (fn, ident)
-            self._fin_keys[ident] = key
-        if old is not None:
-            self._finalizers.pop(old, None)
-        if self._errors:
-            self._raise()
+        with self._lock:
+            ident = obj.identity_hash()
+            addr = self._addr(obj)
+            old = self._fin_keys.pop(ident, None)
+            if fn is None:
+                lib.movgc_set_finalizer(self._h, addr,
+                                        ctypes.cast(None, _capi.FINALIZER),
+                                        None)
+            else:
+                key, self._next_key = self._next_key, self._next_key + 1
+                lib.movgc_set_finalizer(self._h, addr, self._finalize, key)
+                self._finalizers[key] = (fn, ident)
+                self._fin_keys[ident] = key
+            if old is not None:
+                self._finalizers.pop(old, None)
+            if self._errors:
+                self._raise()
 
     def _run_finalizer(self, addr: int, key: int) -> None:
+        """Called by the library, inside a call of the owning thread that
+        holds self._lock: fn's own heap calls re-enter the lock and need
+        no adopt [py.owner]."""
         entry = self._finalizers.pop(key, None)
         if entry is None or not self._h:
             return
@@ -355,12 +393,13 @@ class Heap:
 
     def _export_done(self, pin_id: int) -> None:
         """A pinned buffer's exporter died: unpin by freeing its handle
-        [py.pin]."""
-        self._exports -= 1
-        if self._h:
-            self._dead.append(pin_id)
-        else:
-            self._free_if_unexported()
+        [py.pin].  Runs on whichever thread drops the last view."""
+        with self._lock:
+            self._exports -= 1
+            if self._h:
+                self._dead.append(pin_id)
+            else:
+                self._free_if_unexported()
 
 
 def _callbacks(ref: "weakref.ReferenceType[Heap]") -> Tuple[Any, Any]:
@@ -413,9 +452,10 @@ class _Wrapper:
     def _dup(self) -> int:
         """A new strong handle's id on this handle's object, or 0."""
         heap = self._heap
-        hid = _handle_dup(heap._live(), self._id)
-        if not hid and heap._errors:
-            heap._raise()
+        with heap._lock:
+            hid = _handle_dup(heap._live(), self._id)
+            if not hid and heap._errors:
+                heap._raise()
         return hid
 
     @property
@@ -442,12 +482,13 @@ class Obj(_Wrapper):
 
     def _shape(self) -> "_capi.Shape":
         heap = self._heap
-        h = heap._h
-        if not h:
-            raise heap._closed()
         shape = _capi.Shape()   # per call: another thread may run between
-        if _handle_shape(h, self._id, shape):
-            heap._raise("movgc_handle_shape")
+        with heap._lock:
+            h = heap._h
+            if not h or heap._owner != _get_ident():
+                h = heap._live()
+            if _handle_shape(h, self._id, shape):
+                heap._raise("movgc_handle_shape")
         return shape
 
     @property
@@ -487,27 +528,25 @@ class Obj(_Wrapper):
         if i.__class__ is not int or not 0 <= i <= SIZE_MAX:
             i = self._index(i)
         heap = self._heap
-        h = heap._h
-        if not h:
-            raise heap._closed()
-        hid = _handle_slot(h, self._id, i)
-        if hid:
-            obj = _new_obj(Obj)
-            obj._heap = heap
-            obj._id = hid
-            return obj
-        if heap._errors:
-            heap._raise_slot(self, i)
-        return None
+        with heap._lock:
+            h = heap._h
+            if not h or heap._owner != _get_ident():
+                h = heap._live()
+            hid = _handle_slot(h, self._id, i)
+            if not hid:
+                if heap._errors:
+                    heap._raise_slot(self, i)
+                return None
+        obj = _new_obj(Obj)
+        obj._heap = heap
+        obj._id = hid
+        return obj
 
     def __setitem__(self, i: int, value: Optional["Obj"]) -> None:
         """Store an Obj of the same heap, or None, in slot i."""
         if i.__class__ is not int or not 0 <= i <= SIZE_MAX:
             i = self._index(i)
         heap = self._heap
-        h = heap._h
-        if not h:
-            raise heap._closed()
         if value is None:
             vid = 0
         elif value.__class__ is Obj and value._heap is heap:
@@ -515,8 +554,12 @@ class Obj(_Wrapper):
         else:
             heap._owns(value)
             vid = value._id
-        if _handle_set_slot(h, self._id, i, vid):
-            heap._raise_slot(self, i)
+        with heap._lock:
+            h = heap._h
+            if not h or heap._owner != _get_ident():
+                h = heap._live()
+            if _handle_set_slot(h, self._id, i, vid):
+                heap._raise_slot(self, i)
 
     def __iter__(self) -> Any:
         for i in range(len(self)):
@@ -530,12 +573,13 @@ class Obj(_Wrapper):
         if size is None:
             size = max(self._shape().nbytes - offset, 0)
         size = _offset(size, "size")
-        h = heap._h
-        if not h:
-            raise heap._closed()
         buf = (ctypes.c_char * size)()   # array types are cached by size
-        if _handle_read(h, self._id, offset, buf, size):
-            heap._raise("movgc_handle_read")
+        with heap._lock:
+            h = heap._h
+            if not h or heap._owner != _get_ident():
+                h = heap._live()
+            if _handle_read(h, self._id, offset, buf, size):
+                heap._raise("movgc_handle_read")
         return buf.raw
 
     def bytes(self) -> bytes:
@@ -548,11 +592,12 @@ class Obj(_Wrapper):
             data = bytes(data)
         offset = _offset(offset, "offset")
         heap = self._heap
-        h = heap._h
-        if not h:
-            raise heap._closed()
-        if _handle_write(h, self._id, offset, data, len(data)):
-            heap._raise("movgc_handle_write")
+        with heap._lock:
+            h = heap._h
+            if not h or heap._owner != _get_ident():
+                h = heap._live()
+            if _handle_write(h, self._id, offset, data, len(data)):
+                heap._raise("movgc_handle_write")
 
     def pinned(self) -> "_Pinned":
         """A context manager giving a writable memoryview of the raw bytes
@@ -565,9 +610,10 @@ class Obj(_Wrapper):
     def identity_hash(self) -> int:
         """movgc_identity_hash: stable for the object's whole life."""
         heap = self._heap
-        value = _handle_hash(heap._live(), self._id)
-        if heap._errors:
-            heap._raise()
+        with heap._lock:
+            value = _handle_hash(heap._live(), self._id)
+            if heap._errors:
+                heap._raise()
         return value
 
     def __hash__(self) -> int:
@@ -578,9 +624,10 @@ class Obj(_Wrapper):
         if not isinstance(other, Obj) or other._heap is not self._heap:
             return NotImplemented
         heap = self._heap
-        same = _handle_same(heap._live(), self._id, other._id)
-        if heap._errors:
-            heap._raise()
+        with heap._lock:
+            same = _handle_same(heap._live(), self._id, other._id)
+            if heap._errors:
+                heap._raise()
         return bool(same)
 
     def __copy__(self) -> "Obj":
@@ -588,12 +635,13 @@ class Obj(_Wrapper):
 
     def __repr__(self) -> str:
         heap = self._heap
-        if not heap._h:
-            return "<movgc.Obj of a closed heap>"
         shape = _capi.Shape()
-        if _handle_shape(heap._h, self._id, shape):
-            heap._errors.pop(threading.get_ident(), None)
-            return "<movgc.Obj handle=%#x holding nothing>" % self._id
+        with heap._lock:
+            if not heap._h:
+                return "<movgc.Obj of a closed heap>"
+            if _handle_shape(heap._live(), self._id, shape):
+                heap._errors.pop(threading.get_ident(), None)
+                return "<movgc.Obj handle=%#x holding nothing>" % self._id
         return "<movgc.Obj tag=%d nrefs=%d nbytes=%d handle=%#x>" % (
             shape.tag, shape.nrefs, shape.nbytes, self._id)
 
@@ -622,21 +670,22 @@ class _Pinned:
 
     def __enter__(self) -> memoryview:
         obj, heap = self._obj, self._obj._heap
-        pin_id = obj._dup()
-        if not pin_id:
-            raise MisuseError("the handle holds no object",
-                              _capi.MOVGC_E_MISUSE)
-        addr = lib.movgc_pin(heap._h, Handle(pin_id))
-        if not addr:
-            heap._dead.append(pin_id)
-            heap._raise("movgc_pin")
-        n = lib.movgc_ffi_nbytes(addr)
-        data = lib.movgc_ffi_data(addr)
-        raw = (ctypes.c_ubyte * n).from_address(data)
-        heap._exports += 1
-        weakref.finalize(raw, heap._export_done, pin_id)
-        self._view = memoryview(raw).cast("B")
-        heap._after()      # a finalizer's exception, once pinned is whole
+        with heap._lock:
+            pin_id = obj._dup()
+            if not pin_id:
+                raise MisuseError("the handle holds no object",
+                                  _capi.MOVGC_E_MISUSE)
+            addr = lib.movgc_pin(heap._live(), Handle(pin_id))
+            if not addr:
+                heap._dead.append(pin_id)
+                heap._raise("movgc_pin")
+            n = lib.movgc_ffi_nbytes(addr)
+            data = lib.movgc_ffi_data(addr)
+            raw = (ctypes.c_ubyte * n).from_address(data)
+            heap._exports += 1
+            weakref.finalize(raw, heap._export_done, pin_id)
+            self._view = memoryview(raw).cast("B")
+            heap._after()  # a finalizer's exception, once pinned is whole
         return self._view
 
     def __exit__(self, *exc: Any) -> bool:
@@ -644,8 +693,9 @@ class _Pinned:
         if view is not None:
             view.release()   # unpins now unless a derived export lives
             heap = self._obj._heap
-            if heap._h and heap._dead:
-                heap._flush(heap._h)
+            with heap._lock:
+                if heap._h and heap._dead:
+                    heap._live()   # frees the pin's handle
         return False
 
 
@@ -687,12 +737,11 @@ class Ephemeron(_Wrapper):
 
     def value(self) -> Optional[Obj]:
         heap = self._heap
-        hid = lib.movgc_handle_value(heap._live(), self._id)
-        if not hid:
-            if heap._errors:
+        with heap._lock:
+            hid = lib.movgc_handle_value(heap._live(), self._id)
+            if not hid and heap._errors:
                 heap._raise()
-            return None
-        return Obj(heap, hid)
+        return Obj(heap, hid) if hid else None
 
     def __copy__(self) -> "Ephemeron":
         key = self.key()

@@ -151,6 +151,63 @@ class TestThreads(unittest.TestCase):
         for tag in range(1, 5):
             self.assertEqual(results[tag], list(range(1499, -1, -1)))
 
+    def test_finalizers_run_on_the_adopting_thread_and_may_allocate(self):
+        """A finalizer set in one thread runs in the thread whose call
+        collected, and its own heap calls need no further hand-over."""
+        heap = movgc.Heap(nursery_bytes=64 << 10)
+        ran, errors = [], []
+
+        def fin(obj):
+            ran.append((threading.get_ident(), obj.read()))
+            heap.alloc(nbytes=16).write(b"from a finalizer")
+
+        for i in range(20):
+            heap.set_finalizer(heap.alloc_bytes(b"%02d" % i), fin)
+
+        def worker():
+            try:
+                for _ in range(200):
+                    heap.alloc(nrefs=1, nbytes=32)
+                heap.collect(full=True)
+            except BaseException as exc:
+                errors.append(exc)
+
+        t = threading.Thread(target=worker)
+        t.start()
+        t.join()
+        self.assertEqual(errors, [])
+        self.assertEqual(sorted(r[1] for r in ran),
+                         [b"%02d" % i for i in range(20)])
+        self.assertEqual({r[0] for r in ran}, {t.ident})
+        heap.alloc()                  # the creating thread takes it back
+        heap.close()
+
+    def test_close_and_unpin_from_other_threads(self):
+        """The last view dropped, and close, in threads that do not own
+        the heap: both hand it over instead of failing."""
+        heap = movgc.Heap()
+        obj = heap.alloc(nbytes=8)
+        with obj.pinned() as view:
+            keep = view[0:4]
+        errors = []
+
+        def drop_and_close():
+            try:
+                nonlocal keep
+                del keep              # unpins: a handle queued to free
+                heap.alloc()          # frees it, here
+                heap.close()
+            except BaseException as exc:
+                errors.append(exc)
+
+        t = threading.Thread(target=drop_and_close)
+        t.start()
+        t.join()
+        self.assertEqual(errors, [])
+        self.assertTrue(heap.closed)
+        with self.assertRaises(movgc.HeapClosedError):
+            obj.read()
+
 
 class TestRanges(unittest.TestCase):
     def setUp(self):
