@@ -16,7 +16,8 @@ MOVGC_API void movgc_testing_fail_nth_mapping(unsigned long n);
  * size).  Never collects. */
 MOVGC_API size_t movgc_testing_nursery_size(movgc_heap *h);
 
-/* Is obj a young large object (in the young arena)?  Never collects. */
+/* Is obj a young large object (born since it last became old: large
+ * objects become old in place)?  Never collects. */
 MOVGC_API int movgc_testing_is_young_large(movgc_heap *h, const void *obj);
 
 #ifdef __cplusplus
