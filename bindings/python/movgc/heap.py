@@ -264,7 +264,9 @@ class Heap:
         if (nrefs.__class__ is not int or nbytes.__class__ is not int
                 or not 0 <= nrefs <= SIZE_MAX or not 0 <= nbytes <= SIZE_MAX):
             nrefs, nbytes = _size(nrefs, "nrefs"), _size(nbytes, "nbytes")
-        with self._lock:
+        lock = self._lock   # acquire/release: half the cost of with
+        lock.acquire()
+        try:
             h = self._h
             if not h or self._owner != _get_ident():
                 h = self._live()   # raises if closed, else adopts
@@ -275,6 +277,8 @@ class Heap:
                 self._raise("movgc_alloc")
             if self._pending:
                 self._after()
+        finally:
+            lock.release()
         obj = _new_obj(Obj)
         obj._heap = self
         obj._id = hid
@@ -483,12 +487,16 @@ class Obj(_Wrapper):
     def _shape(self) -> "_capi.Shape":
         heap = self._heap
         shape = _capi.Shape()   # per call: another thread may run between
-        with heap._lock:
+        lock = heap._lock
+        lock.acquire()
+        try:
             h = heap._h
             if not h or heap._owner != _get_ident():
                 h = heap._live()
             if _handle_shape(h, self._id, shape):
                 heap._raise("movgc_handle_shape")
+        finally:
+            lock.release()
         return shape
 
     @property
@@ -528,7 +536,9 @@ class Obj(_Wrapper):
         if i.__class__ is not int or not 0 <= i <= SIZE_MAX:
             i = self._index(i)
         heap = self._heap
-        with heap._lock:
+        lock = heap._lock
+        lock.acquire()
+        try:
             h = heap._h
             if not h or heap._owner != _get_ident():
                 h = heap._live()
@@ -537,6 +547,8 @@ class Obj(_Wrapper):
                 if heap._errors:
                     heap._raise_slot(self, i)
                 return None
+        finally:
+            lock.release()
         obj = _new_obj(Obj)
         obj._heap = heap
         obj._id = hid
@@ -554,12 +566,16 @@ class Obj(_Wrapper):
         else:
             heap._owns(value)
             vid = value._id
-        with heap._lock:
+        lock = heap._lock
+        lock.acquire()
+        try:
             h = heap._h
             if not h or heap._owner != _get_ident():
                 h = heap._live()
             if _handle_set_slot(h, self._id, i, vid):
                 heap._raise_slot(self, i)
+        finally:
+            lock.release()
 
     def __iter__(self) -> Any:
         for i in range(len(self)):
@@ -574,12 +590,16 @@ class Obj(_Wrapper):
             size = max(self._shape().nbytes - offset, 0)
         size = _offset(size, "size")
         buf = (ctypes.c_char * size)()   # array types are cached by size
-        with heap._lock:
+        lock = heap._lock
+        lock.acquire()
+        try:
             h = heap._h
             if not h or heap._owner != _get_ident():
                 h = heap._live()
             if _handle_read(h, self._id, offset, buf, size):
                 heap._raise("movgc_handle_read")
+        finally:
+            lock.release()
         return buf.raw
 
     def bytes(self) -> bytes:
@@ -592,12 +612,16 @@ class Obj(_Wrapper):
             data = bytes(data)
         offset = _offset(offset, "offset")
         heap = self._heap
-        with heap._lock:
+        lock = heap._lock
+        lock.acquire()
+        try:
             h = heap._h
             if not h or heap._owner != _get_ident():
                 h = heap._live()
             if _handle_write(h, self._id, offset, data, len(data)):
                 heap._raise("movgc_handle_write")
+        finally:
+            lock.release()
 
     def pinned(self) -> "_Pinned":
         """A context manager giving a writable memoryview of the raw bytes

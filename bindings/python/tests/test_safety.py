@@ -161,8 +161,12 @@ class TestThreads(unittest.TestCase):
             ran.append((threading.get_ident(), obj.read()))
             heap.alloc(nbytes=16).write(b"from a finalizer")
 
-        for i in range(20):
-            heap.set_finalizer(heap.alloc_bytes(b"%02d" % i), fin)
+        keep = [heap.alloc_bytes(b"%02d" % i) for i in range(20)]
+        for obj in keep:
+            heap.set_finalizer(obj, fin)
+        # Dead now, and no call of this thread collects before the
+        # worker's (under MOVGC_STRESS every allocation collects).
+        del keep, obj
 
         def worker():
             try:
