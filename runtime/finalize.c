@@ -183,7 +183,13 @@ void mg_final_select(movgc_heap *h, bool young_only, const struct mg_gc_ops *ops
     free(cand.v);
     if (!young_only)
         h->stats.finalizers_held = held;
-    /* Survivors promoted out of the nursery change lists. [final.flag] */
+    mg_final_settle(h);
+}
+
+/* Survivors promoted out of the nursery, or large objects made old in
+ * place, change lists. [final.flag] */
+void mg_final_settle(movgc_heap *h) {
+    struct finalizers *F = &h->finals;
     size_t kept = 0;
     for (size_t i = 0; i < F->young.n; i++) {
         if (mg_is_young(h, F->young.v[i].obj))

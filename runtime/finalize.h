@@ -62,4 +62,8 @@ void mg_final_visit(movgc_heap *h, bool pending_only, mg_slot_fn *fn, void *ctx)
  * restored below its entry depth. */
 void mg_final_run(movgc_heap *h);
 
+/* Move entries whose objects are no longer young (promoted, or large
+ * objects made old in place) from 'young' to 'old'. [final.flag] */
+void mg_final_settle(movgc_heap *h);
+
 #endif

@@ -66,7 +66,7 @@ movgc_heap *movgc_heap_new(const movgc_config *cfg) {
     size_t first = s.nursery_default && semi > ADAPTIVE_START ? ADAPTIVE_START : semi;
     if (!mg_roots_init(h, h->cfg.flags & MOVGC_VERIFY) ||
         !mg_nursery_init(h, semi, first, s.nursery_default, s.promote_age,
-                         limit ? limit : LOS_RESERVE, limit ? limit : MIN_RESERVE) ||
+                         LOS_RESERVE, limit ? limit : MIN_RESERVE) ||
         !mg_old_init(h, limit ? limit : DEFAULT_RESERVE, limit ? limit : MIN_RESERVE)) {
         mg_error(h, MOVGC_E_NOMEM, "the OS refused the heap's initial memory");
         movgc_heap_free(h);
@@ -156,15 +156,17 @@ static void minor(movgc_heap *h, bool tenure_all, bool policy) {
     begin(h, "minor");
     size_t copied = mg_nursery_collect(h, tenure_all);
     h->stats.minor_collections++;
-    size_t survived = copied + h->los.young_bytes +
-                      (size_t)(h->stats.bytes_promoted - promoted0);
+    /* small survivors size the nursery; all of them show the working set */
+    size_t promoted = (size_t)(h->stats.bytes_promoted - promoted0);
+    size_t small = copied + promoted - h->los.promoted;
+    size_t survived = small + h->los.promoted + h->los.young_bytes;
     char detail[192];
     snprintf(detail, sizeof detail,
              ", survivors kept young %zuK (large %zuK), large made old %zuK, nursery %zuK",
              (copied + h->los.young_bytes) >> 10, h->los.young_bytes >> 10,
              h->los.promoted >> 10, h->nursery.size >> 10);
     uint64_t pause = end(h, "minor", t0, before, m0, detail);
-    if (policy && mg_policy_after_minor(h, survived, pause))
+    if (policy && mg_policy_after_minor(h, small, survived, pause))
         h->full_due = true;
 }
 

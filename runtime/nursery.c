@@ -473,6 +473,7 @@ size_t mg_nursery_collect(movgc_heap *h, bool tenure_all) {
     mg_final_select(h, true, &ops);
     mg_identity_young(h, forwarded, &s);
     mg_los_minor(h, tenure_all, remember_if_young);
+    mg_final_settle(h);  /* large objects just made old leave 'young' */
     free(s.promoted);
     free(s.large);
     h->stats.bytes_promoted += s.promoted_bytes;

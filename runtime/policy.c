@@ -99,11 +99,12 @@ static void size_young(movgc_heap *h, size_t survived) {
 
 /* ========================================================= full trigger */
 
-bool mg_policy_after_minor(movgc_heap *h, size_t survived, uint64_t pause_ns) {
+bool mg_policy_after_minor(movgc_heap *h, size_t small, size_t survived,
+                           uint64_t pause_ns) {
     struct policy *p = &h->policy;
     p->cycle_pauses += pause_ns;
     p->survival = smooth(p->survival, (double)survived);
-    size_young(h, survived);
+    size_young(h, small);  /* large survivors are not copied: no reason to grow */
     if (mg_heap_old_bytes(h) > h->full_threshold)
         return true;
     if (p->death_armed && (double)survived < p->survival_at_full / 2) {

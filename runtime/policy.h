@@ -32,9 +32,12 @@ struct policy {
 
 void mg_policy_init(movgc_heap *h, const struct settings *s);
 
-/* After a minor collection that kept 'survived' bytes and took pause_ns:
- * resize the young generation; true when a full collection is due. */
-bool mg_policy_after_minor(movgc_heap *h, size_t survived, uint64_t pause_ns);
+/* After a minor collection that took pause_ns, in which 'small' bytes of
+ * nursery objects and 'survived' bytes in all (large objects too)
+ * survived: resize the young generation; true when a full collection is
+ * due. */
+bool mg_policy_after_minor(movgc_heap *h, size_t small, size_t survived,
+                           uint64_t pause_ns);
 
 /* After a full collection that found 'live' bytes and took pause_ns: set
  * the next full collection's threshold. */

@@ -205,7 +205,30 @@ START_TEST(test_younglarge_weak_and_finalizer)
 }
 END_TEST
 
-/* Pinning a young large object moves it out of the arena first; then it
+/* A large object with a finalizer becomes old in place: its finalizer can
+ * still be replaced and removed, and runs once when it dies old. */
+START_TEST(test_younglarge_finalizer_after_promotion)
+{
+    void *o = movgc_alloc(H, 5, 0, BIG);
+    ROOT(o);
+    tu_fill(o, 77);
+    movgc_set_finalizer(H, o, on_final, NULL);
+    movgc_collect(H, MOVGC_MINOR);
+    movgc_collect(H, MOVGC_MINOR);           /* old now, in place */
+    ck_assert(!movgc_testing_is_young_large(H, o));
+    movgc_set_finalizer(H, o, NULL, NULL);   /* removed */
+    movgc_set_finalizer(H, o, on_final, NULL);
+    movgc_collect(H, MOVGC_FULL);
+    finalized = 0;
+    o = NULL;
+    movgc_collect(H, MOVGC_FULL);
+    ck_assert_int_eq(finalized, 1);
+    ck_assert_uint_eq(finalized_key, 77);
+    movgc_pop_roots(H, 1);
+}
+END_TEST
+
+/* Pinning a young large object makes it old first (in place); then it
  * stays put through every kind of collection. */
 START_TEST(test_younglarge_pinned)
 {
@@ -268,6 +291,33 @@ START_TEST(test_younglarge_limit)
         ck_assert(tu_check_fill(o, --i));
     ck_assert_uint_eq(i, 0);
     movgc_pop_roots(H, 1);
+}
+END_TEST
+
+/* Freed large objects leave holes in the region; under a limit, new ones
+ * that fit no hole still get room while the heap is under the limit. */
+START_TEST(test_younglarge_limit_fragmented_region)
+{
+    void *keep = movgc_alloc(H, 1, 200, 0), *tmp = NULL;
+    ROOT(keep);
+    ROOT(tmp);
+    tmp = movgc_alloc(H, 1, 100, 0);
+    size_t n = tu_scale(50, 20);
+    for (size_t i = 0; i < n; i++) {         /* big, small, big, small ... */
+        SET_NEW(tmp, i, movgc_alloc(H, 2, 0, (size_t)200 << 10));
+        SET_NEW(keep, i, tu_alloc_filled(3, 0, (size_t)33 << 10, i));
+    }
+    tmp = NULL;                              /* the big ones die: 200 KiB holes */
+    movgc_collect(H, MOVGC_FULL);
+    for (size_t i = 0; i < 44; i++) {        /* 300 KiB each fits no hole: 13 MiB */
+        void *o = movgc_alloc(H, 4, 0, (size_t)300 << 10);
+        ck_assert_msg(o != NULL, "NOMEM at object %zu with %zu KiB held of %zu", i,
+                      (size_t)stats_of(H).heap_bytes >> 10, (size_t)24 << 10);
+        movgc_set(H, keep, 100 + i, o);
+    }
+    for (size_t i = 0; i < n; i++)
+        ck_assert(tu_check_fill(movgc_get(keep, i), i));
+    movgc_pop_roots(H, 2);
 }
 END_TEST
 
@@ -388,11 +438,13 @@ static Suite *younglarge_suite(void)
     tcase_add_test(tc, test_younglarge_kept_by_old_object);
     tcase_add_test(tc, test_younglarge_array_of_young_objects);
     tcase_add_test(tc, test_younglarge_weak_and_finalizer);
+    tcase_add_test(tc, test_younglarge_finalizer_after_promotion);
     tcase_add_test(tc, test_younglarge_pinned);
     suite_add_tcase(s, tc);
     TCase *lim = tu_tcase_bare("limit");
     tcase_add_checked_fixture(lim, limited_setup, tu_teardown);
     tcase_add_test(lim, test_younglarge_limit);
+    tcase_add_test(lim, test_younglarge_limit_fragmented_region);
     suite_add_tcase(s, lim);
     TCase *pol = tu_tcase("policy");
     tcase_add_test(pol, test_younglarge_nursery_follows_survival);
