@@ -419,6 +419,9 @@ size_t mg_nursery_resize(movgc_heap *h, size_t size) {
         if (!mg_heap_may_take(h, 2 * (size - n->size)))
             return n->size;
         h->held += 2 * (size - n->size);
+        /* both halves will be written all over: fault them in at once */
+        mg_vm_populate(n->from + n->size, size - n->size);
+        mg_vm_populate(n->to + n->size, size - n->size);
     } else if (size < n->size) {
         size_t cut = n->size - size;
         mg_vm_discard(n->from + size, cut);

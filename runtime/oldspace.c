@@ -18,7 +18,7 @@
 #include "heap.h"
 #include "vm.h"
 
-#define GROW_MIN ((size_t)1 << 20)
+#define GROW_MIN ((size_t)1 << 20)  /* committed and faulted in at once */
 #define OVERFLOW_MIN ((size_t)256)
 
 bool mg_old_init(movgc_heap *h, size_t reserve, size_t min_reserve) {
@@ -49,8 +49,6 @@ static bool grow(movgc_heap *h, size_t need) {
     size_t page = mg_vm_page();
     size_t want = need > GROW_MIN ? need : GROW_MIN;
     size_t used = (size_t)(o->end - o->base);
-    if (want < used / 8)
-        want = used / 8;  /* fewer, larger steps as the heap grows */
     want = (want + page - 1) & ~(page - 1);
     size_t room = o->reserved - used;
     size_t min = (need + page - 1) & ~(page - 1);
@@ -62,6 +60,7 @@ static bool grow(movgc_heap *h, size_t need) {
         want = min;
     if (!mg_heap_may_take(h, want) || !mg_vm_commit(o->end, want))
         return false;
+    mg_vm_populate(o->end, want);  /* promotion writes all of it soon */
     o->end += want;
     h->held += want;
     return true;
@@ -92,6 +91,7 @@ static void next_range(movgc_heap *h, size_t size) {
             if (room) {
                 h->held += g->discarded;
                 o->discarded -= g->discarded;
+                mg_vm_populate(g->lo, (size_t)(g->hi - g->lo));  /* see grow */
             }
         }
         if (room) {

@@ -3,6 +3,7 @@
  * into MOVGC_E_NOMEM; decommit and unmap cannot fail in a way we can use. */
 #include "vm.h"
 
+#include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -72,4 +73,17 @@ void mg_vm_discard(void *addr, size_t bytes) {
     /* Private anonymous memory reads as zero after this, and is faulted in
      * again on the next write. */
     madvise(addr, bytes, MADV_DONTNEED);
+}
+
+void mg_vm_populate(void *addr, size_t bytes) {
+#ifdef MADV_POPULATE_WRITE
+    /* Kernels before 5.14 refuse it (EINVAL): one cheap call per use. */
+    uintptr_t page = mg_vm_page();
+    uintptr_t lo = (uintptr_t)addr & ~(page - 1);
+    uintptr_t hi = ((uintptr_t)addr + bytes + page - 1) & ~(page - 1);
+    if (lo < hi)
+        madvise((void *)lo, (size_t)(hi - lo), MADV_POPULATE_WRITE);
+#else
+    (void)addr, (void)bytes;
+#endif
 }
