@@ -35,6 +35,7 @@
 
 #include "error.h"
 #include "heap.h"
+#include "tables.h"
 #include "vm.h"
 
 #define RELEASE_AGE 4                 /* collections a free span is kept */
@@ -61,24 +62,51 @@ static void ring_remove(struct large *l) {
     l->next->prev = l->prev;
 }
 
+/* Page number of l in the region, for [los.starts]. */
+static size_t page_of(const struct los *los, const struct large *l) {
+    return (size_t)((const char *)l - los->base) / mg_vm_page();
+}
+
 static void link_large(struct los *los, struct large *l) {
     ring_insert(l->young ? &los->young : &los->old, l);
     *(l->young ? &los->young_bytes : &los->bytes) += l->map_bytes;
     (*(l->young ? &los->young_count : &los->count))++;
-    los->index_valid = false;
+    size_t i = page_of(los, l);
+    los->starts[i / 64] |= (uint64_t)1 << (i % 64);
 }
 
 static void unlink_large(struct los *los, struct large *l) {
     ring_remove(l);
     *(l->young ? &los->young_bytes : &los->bytes) -= l->map_bytes;
     (*(l->young ? &los->young_count : &los->count))--;
-    los->index_valid = false;
+    size_t i = page_of(los, l);
+    los->starts[i / 64] &= ~((uint64_t)1 << (i % 64));
 }
 
 void mg_los_free(movgc_heap *h) {
     free(h->los.free);
-    free(h->los.index);
+    free(h->los.starts);
     /* the region lies in the nursery's reservation */
+}
+
+/* Make [los.starts] cover the pages of [base, top): false under the heap
+ * limit or without memory (the table is counted in 'held'). */
+static bool starts_cover(movgc_heap *h, const char *top) {
+    struct los *los = &h->los;
+    size_t pages = (size_t)(top - los->base) / mg_vm_page();
+    size_t need = (pages + 63) / 64;
+    if (need <= los->starts_words)
+        return true;
+    size_t words = los->starts_words * 2 > need ? los->starts_words * 2 : need;
+    void *p = los->starts;
+    if (!mg_tables_resize(h, &p, los->starts_words * sizeof *los->starts,
+                          words * sizeof *los->starts, true))
+        return false;
+    los->starts = p;
+    memset(los->starts + los->starts_words, 0,
+           (words - los->starts_words) * sizeof *los->starts);
+    los->starts_words = words;
+    return true;
 }
 
 void mg_los_region_init(movgc_heap *h, char *base, size_t bytes) {
@@ -228,6 +256,8 @@ static char *take_top(movgc_heap *h, size_t bytes) {
             return NULL;
         los->end += want;
     }
+    if (!starts_cover(h, los->top + bytes))
+        return NULL;
     char *p = los->top;
     los->top += bytes;
     h->held += bytes;
@@ -329,53 +359,15 @@ size_t mg_los_sweep(movgc_heap *h) {
 
 /* ================================================================== lookup */
 
-static int by_address(const void *a, const void *b) {
-    const struct large *x = *(struct large *const *)a;
-    const struct large *y = *(struct large *const *)b;
-    return x < y ? -1 : x > y;
-}
-
-static bool build_index(struct los *los) {
-    struct large **index =
-        realloc(los->index, (los->count + los->young_count + 1) * sizeof *index);
-    if (!index)
-        return false;
-    los->index = index;
-    los->nindex = 0;
-    for (struct large *l = los->old.next; l != &los->old; l = l->next)
-        index[los->nindex++] = l;
-    for (struct large *l = los->young.next; l != &los->young; l = l->next)
-        index[los->nindex++] = l;
-    qsort(index, los->nindex, sizeof *index, by_address);
-    los->index_valid = true;
-    return true;
-}
-
-static struct large *find_in(struct large *ring, const void *p) {
-    for (struct large *l = ring->next; l != ring; l = l->next)
-        if ((const void *)(l + 1) == p)
-            return l;
-    return NULL;
-}
-
 struct large *mg_los_find(movgc_heap *h, const void *p) {
     struct los *los = &h->los;
     if ((uintptr_t)p - (uintptr_t)los->base >= (uintptr_t)(los->top - los->base))
         return NULL;
-    if (!los->index_valid && !build_index(los)) {
-        struct large *l = find_in(&los->old, p);
-        return l ? l : find_in(&los->young, p);
-    }
-    size_t lo = 0, hi = los->nindex;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const void *obj = los->index[mid] + 1;
-        if (obj == p)
-            return los->index[mid];
-        if ((const char *)obj < (const char *)p)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    const struct large *l = (const struct large *)p - 1;  /* [los.starts] */
+    if ((const char *)l < los->base || ((uintptr_t)l - (uintptr_t)los->base) % mg_vm_page())
+        return NULL;
+    size_t i = page_of(los, l);
+    if (!(los->starts[i / 64] >> (i % 64) & 1))
+        return NULL;
+    return (struct large *)(uintptr_t)l;
 }

@@ -57,11 +57,10 @@ struct los {
     struct span *free;
     size_t nfree, free_cap;
     size_t dirty_free;   /* bytes of free spans not given back (in 'held') */
-    /* Address-sorted index of both rings, built lazily for lookups
-     * (verify, checked set). */
-    struct large **index;
-    size_t nindex;
-    bool index_valid;
+    /* [los.starts] bit i is set iff page i of [base, top) starts a large
+     * object (on either ring): lookups by address in constant time. */
+    uint64_t *starts;
+    size_t starts_words;
 };
 
 void mg_los_init(struct los *los);

@@ -28,6 +28,43 @@ static long minor_faults(void)
     return ru.ru_minflt;
 }
 
+/* ==== lookup by address ================================================== */
+
+/* Only the start of a live large object is one: every other address inside
+ * it (page-aligned ones too, where another object's header could sit) and
+ * the address of a freed one are refused with MOVGC_E_MISUSE.  Allocating
+ * and hashing in turn keeps working with many objects alive. */
+START_TEST(test_younglarge_lookup_by_address)
+{
+    size_t n = tu_scale(2000, 200);
+    movgc_handle *keep = calloc(n, sizeof *keep);
+    ck_assert_ptr_nonnull(keep);
+    for (size_t i = 0; i < n; i++) {
+        void *o = movgc_alloc(H, 7, 0, (size_t)40 << 10);
+        ck_assert_ptr_nonnull(o);
+        keep[i] = movgc_handle_new(H, o);
+        tu_errors_clear();
+        ck_assert_uint_ne(movgc_identity_hash(H, o), 0);
+        ck_assert_uint_eq(tu_err.count, 0);
+    }
+    char *o = movgc_handle_get(H, keep[n / 2]);  /* large: never moves */
+    for (size_t k = 8; k < ((size_t)40 << 10); k += 8) {
+        tu_errors_clear();
+        ck_assert_uint_eq(movgc_identity_hash(H, o + k), 0);
+        ck_assert_uint_eq(tu_err.count, 1);
+        ck_assert_int_eq(tu_err.last, MOVGC_E_MISUSE);
+    }
+    void *dead = movgc_handle_get(H, keep[0]);
+    for (size_t i = 0; i < n; i++)
+        movgc_handle_free(H, keep[i]);
+    free(keep);
+    movgc_collect(H, MOVGC_FULL);
+    tu_errors_clear();
+    ck_assert_uint_eq(movgc_identity_hash(H, dead), 0);
+    ck_assert_int_eq(tu_err.last, MOVGC_E_MISUSE);
+}
+END_TEST
+
 /* ==== dying young ========================================================= */
 
 /* Large objects nothing keeps are freed by minor collections: no full
@@ -432,6 +469,7 @@ static Suite *younglarge_suite(void)
 {
     Suite *s = suite_create("younglarge");
     TCase *tc = tu_tcase("young large objects");
+    tcase_add_test(tc, test_younglarge_lookup_by_address);
     tcase_add_test(tc, test_younglarge_dead_freed_by_minor);
     tcase_add_test(tc, test_younglarge_pages_reused);
     tcase_add_test(tc, test_younglarge_survivor_keeps_contents_and_identity);
