@@ -62,8 +62,12 @@ def build_ext(outdir):
     flags = ["-O2", "-g", "-fPIC", "-shared", "-I" + include] + WARNINGS
     if os.path.exists(os.path.join(MOVGC_INCLUDE, "movgc.h")):
         flags += ["-DMOVGC_CHECK_PROTOTYPES", "-I" + MOVGC_INCLUDE]
+    # $CFLAGS and $LDFLAGS come last, as with setuptools: the in-tree
+    # build passes configure's (the sanitizers' flags, say).
+    extra = shlex.split(os.environ.get("CFLAGS", "")) + \
+        shlex.split(os.environ.get("LDFLAGS", ""))
     out = os.path.join(outdir, ext_filename())
-    cmd = cc + flags + [EXT_SOURCE, "-o", out]
+    cmd = cc + flags + extra + [EXT_SOURCE, "-o", out]
     done = subprocess.run(cmd, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, universal_newlines=True)
     if done.returncode != 0 or done.stdout.strip():

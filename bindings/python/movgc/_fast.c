@@ -249,6 +249,84 @@ static PyTypeObject LockType = {
 };
 /* }============================================================ the Lock */
 
+/* {=========================================================== the IdQueue */
+/* The ids of dead wrappers' handles, waiting to be freed [fast.dead]: a
+ * growable array (no int object per id), usable from Python as heap._dead
+ * (append, clear, len). */
+typedef struct {
+    PyObject_HEAD
+    uint64_t *ids;
+    size_t n, cap;
+} IdQueue;
+
+/* Append id; 0, or -1 with MemoryError. */
+static int queue_push(IdQueue *q, uint64_t id)
+{
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? 2 * q->cap : FREE_BATCH;
+        uint64_t *ids = PyMem_Realloc(q->ids, cap * sizeof *ids);
+        if (ids == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        q->ids = ids;
+        q->cap = cap;
+    }
+    q->ids[q->n++] = id;
+    return 0;
+}
+
+static void IdQueue_dealloc(IdQueue *q)
+{
+    PyMem_Free(q->ids);
+    Py_TYPE(q)->tp_free((PyObject *)q);
+}
+
+static PyObject *IdQueue_append(IdQueue *q, PyObject *idv)
+{
+    uint64_t id = PyLong_AsUnsignedLongLong(idv);
+    if (id == (uint64_t)-1 && PyErr_Occurred())
+        return NULL;
+    if (queue_push(q, id) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *IdQueue_clear(IdQueue *q, PyObject *unused)
+{
+    (void)unused;
+    q->n = 0;
+    Py_RETURN_NONE;
+}
+
+static Py_ssize_t IdQueue_len(IdQueue *q)
+{
+    return (Py_ssize_t)q->n;
+}
+
+static PyMethodDef IdQueue_methods[] = {
+    {"append", (PyCFunction)IdQueue_append, METH_O, "Queue a handle id."},
+    {"clear", (PyCFunction)IdQueue_clear, METH_NOARGS, "Forget every id."},
+    {NULL, NULL, 0, NULL}
+};
+
+static PySequenceMethods IdQueue_sequence = {
+    .sq_length = (lenfunc)IdQueue_len,
+};
+
+static PyTypeObject IdQueueType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "movgc._fast.IdQueue",
+    .tp_basicsize = sizeof(IdQueue),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Handle ids of dead wrappers, to be freed in batches.",
+    .tp_new = PyType_GenericNew,
+    .tp_dealloc = (destructor)IdQueue_dealloc,
+    .tp_methods = IdQueue_methods,
+    .tp_as_sequence = &IdQueue_sequence,
+};
+/* }=========================================================== the IdQueue */
+
 /* {======================================================== the heap base */
 /* The state heap.py's Heap shares with the C paths; Heap subclasses it. */
 typedef struct {
@@ -256,7 +334,7 @@ typedef struct {
     movgc_heap *h;        /* NULL once closed */
     Lock *lock;           /* [fast.lock] */
     unsigned long long owner;  /* the library's owner's thread serial */
-    PyObject *dead;       /* list of ids of dead wrappers [fast.dead] */
+    IdQueue *dead;        /* ids of dead wrappers [fast.dead] */
     PyObject *pending;    /* list of exceptions raised by finalizers */
     PyObject *errors;     /* dict: thread ident -> (code, message) */
 } HeapBase;
@@ -264,13 +342,19 @@ typedef struct {
 static PyObject *HeapBase_new(PyTypeObject *type, PyObject *args,
                               PyObject *kw)
 {
-    HeapBase *self = (HeapBase *)type->tp_alloc(type, 0);
+    HeapBase *self;
     (void)args;
     (void)kw;
+    if (obj_class == NULL) {   /* every path to the library needs a heap */
+        PyErr_SetString(PyExc_RuntimeError, "movgc._fast is used through "
+                        "the movgc package, which binds it (setup)");
+        return NULL;
+    }
+    self = (HeapBase *)type->tp_alloc(type, 0);
     if (self == NULL)
         return NULL;
     self->lock = (Lock *)PyObject_CallNoArgs((PyObject *)&LockType);
-    self->dead = PyList_New(0);
+    self->dead = (IdQueue *)PyObject_CallNoArgs((PyObject *)&IdQueueType);
     self->pending = PyList_New(0);
     self->errors = PyDict_New();
     self->owner = thread_serial();
@@ -359,24 +443,39 @@ static int heap_enter(HeapBase *heap)
     return 0;
 }
 
-/* Free the queued ids of dead wrappers; under the Lock, as the owner. */
-static int heap_flush(HeapBase *heap)
+/* Free the queued ids of dead wrappers; under the Lock, as the owner.
+ * The array is taken out of the queue first: on_error (Python code, for a
+ * stale id) may let wrappers die, which queue their ids meanwhile. */
+static void heap_flush(HeapBase *heap)
 {
-    uint64_t ids[FREE_BATCH];
-    Py_ssize_t n;
-    while ((n = PyList_GET_SIZE(heap->dead)) > 0) {
-        if (n > FREE_BATCH)
-            n = FREE_BATCH;
-        for (Py_ssize_t k = 0; k < n; k++) {
-            ids[k] = PyLong_AsUnsignedLongLong(PyList_GET_ITEM(heap->dead, k));
-            if (ids[k] == (uint64_t)-1 && PyErr_Occurred())
-                return -1;
-        }
-        if (PyList_SetSlice(heap->dead, 0, n, NULL) < 0)
-            return -1;
-        lib.handles_free(heap->h, ids, (size_t)n);
+    IdQueue *q = heap->dead;
+    uint64_t *ids = q->ids;
+    size_t n = q->n, cap = q->cap;
+    if (n == 0)
+        return;
+    q->ids = NULL;
+    q->n = q->cap = 0;
+    lib.handles_free(heap->h, ids, n);
+    if (q->ids == NULL) {   /* nothing queued meanwhile: keep the array */
+        q->ids = ids;
+        q->cap = cap;
+    } else {
+        PyMem_Free(ids);
     }
-    return 0;
+}
+
+/* heap._flush(h): heap_flush for heap.py's slow paths. */
+static PyObject *HeapBase_flush(HeapBase *self, PyObject *h)
+{
+    (void)h;
+    if (self->h == NULL || self->lock->count == 0 ||
+        self->lock->owner != thread_serial() || self->owner != thread_serial()) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "_flush needs the heap, locked and owned");
+        return NULL;
+    }
+    heap_flush(self);
+    Py_RETURN_NONE;
 }
 
 /* Call heap.<name>(args...) for its exception; always returns -1 with an
@@ -476,8 +575,8 @@ static PyObject *HeapBase_alloc(HeapBase *self, PyObject *const *args,
 
     if (heap_enter(self) < 0)
         return NULL;
-    if (PyList_GET_SIZE(self->dead) >= FREE_BATCH && heap_flush(self) < 0)
-        goto fail;
+    if (self->dead->n >= FREE_BATCH)
+        heap_flush(self);
     id = lib.alloc_handle(self->h, (unsigned)tag, nrefs, nbytes);
     if (id == 0) {
         heap_fail(self, s_raise, s_what_alloc, NULL);
@@ -488,14 +587,12 @@ static PyObject *HeapBase_alloc(HeapBase *self, PyObject *const *args,
     if (self->h == NULL || PyList_GET_SIZE(self->pending) > 0) {
         PyObject *r = PyObject_CallMethodNoArgs((PyObject *)self, s_after);
         if (r == NULL) {
-            PyObject *idv;
-            if (self->h && (idv = PyLong_FromUnsignedLongLong(id)) != NULL) {
+            if (self->h) {
                 PyObject *exc, *val, *tb;
                 PyErr_Fetch(&exc, &val, &tb);
-                if (PyList_Append(self->dead, idv) < 0)
+                if (queue_push(self->dead, id) < 0)
                     PyErr_Clear();
                 PyErr_Restore(exc, val, tb);
-                Py_DECREF(idv);
             }
             goto fail;
         }
@@ -509,6 +606,9 @@ fail:
 }
 
 static PyMethodDef HeapBase_methods[] = {
+    {"_flush", (PyCFunction)HeapBase_flush, METH_O,
+     "_flush(h): free the handles of dead wrappers (under the heap's lock, "
+     "as its owner)."},
     {"alloc", FASTCALL(HeapBase_alloc), METH_FASTCALL | METH_KEYWORDS,
      "alloc(nrefs=0, nbytes=0, tag=0): a new object with nrefs slots (all "
      "None) and nbytes zero bytes.  May collect.  Raises NoMemoryError when "
@@ -589,13 +689,11 @@ static void Wrapper_dealloc(Wrapper *self)
 {
     HeapBase *heap = self->heap;
     PyObject_GC_UnTrack(self);
-    if (heap != NULL && heap->h != NULL && self->id != 0) {
-        PyObject *exc, *val, *tb, *idv;
+    if (heap != NULL && heap->h != NULL && self->id != 0 &&
+        queue_push(heap->dead, self->id) < 0) {
+        PyObject *exc, *val, *tb;   /* MemoryError: the handle stays */
         PyErr_Fetch(&exc, &val, &tb);
-        idv = PyLong_FromUnsignedLongLong(self->id);
-        if (idv == NULL || PyList_Append(heap->dead, idv) < 0)
-            PyErr_WriteUnraisable((PyObject *)self);
-        Py_XDECREF(idv);
+        PyErr_WriteUnraisable((PyObject *)self);
         PyErr_Restore(exc, val, tb);
     }
     Py_XDECREF(heap);
@@ -606,12 +704,10 @@ static PyObject *new_obj(HeapBase *heap, uint64_t id)
 {
     Wrapper *obj = (Wrapper *)obj_class->tp_alloc(obj_class, 0);
     if (obj == NULL) {
-        PyObject *exc, *val, *tb, *idv;
+        PyObject *exc, *val, *tb;
         PyErr_Fetch(&exc, &val, &tb);
-        idv = PyLong_FromUnsignedLongLong(id);
-        if (idv == NULL || PyList_Append(heap->dead, idv) < 0)
+        if (queue_push(heap->dead, id) < 0)
             PyErr_Clear();   /* the handle lives until the heap is freed */
-        Py_XDECREF(idv);
         PyErr_Restore(exc, val, tb);
         return NULL;
     }
@@ -700,10 +796,8 @@ static PyObject *Obj_getitem(Wrapper *self, PyObject *key)
     uint64_t id;
     if (heap == NULL || slot_index(self, key, &i) < 0 || heap_enter(heap) < 0)
         return NULL;
-    if (PyList_GET_SIZE(heap->dead) >= FREE_BATCH && heap_flush(heap) < 0) {
-        lock_give(heap->lock);   /* a loop of reads alone keeps the */
-        return NULL;             /* handle table bounded too */
-    }
+    if (heap->dead->n >= FREE_BATCH)   /* a loop of reads alone keeps */
+        heap_flush(heap);              /* the handle table bounded too */
     id = lib.handle_slot(heap->h, self->id, i);
     if (id == 0) {
         if (PyDict_GET_SIZE(heap->errors) > 0) {
@@ -1068,6 +1162,7 @@ PyMODINIT_FUNC PyInit__fast(void)
 {
     PyObject *m;
     if (intern_all() < 0 || PyType_Ready(&LockType) < 0 ||
+        PyType_Ready(&IdQueueType) < 0 ||
         PyType_Ready(&HeapBaseType) < 0 || PyType_Ready(&WrapperType) < 0 ||
         PyType_Ready(&ObjBaseType) < 0)
         return NULL;

@@ -170,6 +170,14 @@ class _PyHeapBase:
         obj._id = hid
         return obj
 
+    def _flush(self, h: int) -> None:
+        """Free dead wrappers' handles; under self._lock, as the owner."""
+        dead = self._dead
+        while dead:
+            batch = dead[:]
+            del dead[:len(batch)]   # ids queued meanwhile stay queued
+            _handles_free(h, (_capi.c_u64 * len(batch))(*batch), len(batch))
+
 
 _HeapBase: Any = _fast.HeapBase if _fast else _PyHeapBase
 _ptr: Any = int if _fast else ctypes.c_void_p   # the form of Heap._h
@@ -286,14 +294,6 @@ class Heap(_HeapBase):
         if self._dead:
             self._flush(h)
         return h
-
-    def _flush(self, h: int) -> None:
-        """Free dead wrappers' handles; under self._lock, as the owner."""
-        dead = self._dead
-        while dead:
-            batch = dead[:]
-            del dead[:len(batch)]   # ids queued meanwhile stay queued
-            _handles_free(h, (_capi.c_u64 * len(batch))(*batch), len(batch))
 
     def _raise(self, what: str = "") -> None:
         """Raise what the library reported to this thread, else what a
@@ -703,7 +703,9 @@ class Obj(_ObjBase, _Wrapper):
     def _addr(self) -> int:
         """The object's current address (for tests of moving): valid only
         until the next call that may collect."""
-        return self._heap._addr(self)
+        heap = self._heap
+        with heap._lock:
+            return heap._addr(self)
 
     def __iter__(self) -> Any:
         for i in range(len(self)):
