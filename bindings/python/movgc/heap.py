@@ -72,16 +72,21 @@ _BIG_READ = 4096    # explicit read sizes checked before the buffer exists
 _fast = _extension.load()   # None: the ctypes path [py.fast]
 _Bytes = Union[bytes, bytearray, memoryview]
 _serials = itertools.count(1)
-_this_thread = threading.local()
+
+
+class _ThisThread(threading.local):
+    """.serial: the calling thread's serial number, never reused
+    [py.owner] (given at the thread's first use of it)."""
+
+    def __init__(self) -> None:
+        self.serial = next(_serials)
+
+
+_this_thread = _ThisThread()
 
 
 def _py_thread_serial() -> int:
-    """The calling thread's serial number, never reused [py.owner]."""
-    try:
-        return _this_thread.serial   # type: ignore[no-any-return]
-    except AttributeError:
-        _this_thread.serial = serial = next(_serials)
-        return serial
+    return _this_thread.serial   # type: ignore[no-any-return]
 
 
 # The ctypes path's twin of _fast.thread_serial: they share heap._owner.
@@ -136,7 +141,7 @@ class _PyHeapBase:
     def __init__(self) -> None:
         self._h: Any = None               # the movgc_heap *, None if closed
         self._lock: Any = threading.RLock()   # held around library calls
-        self._owner = _thread_serial()        # the library's owner [py.owner]
+        self._owner = _this_thread.serial   # the library's owner [py.owner]
         self._errors: Dict[int, Tuple[int, str]] = {}  # thread serial -> first
         self._pending: List[BaseException] = []  # raised by finalizers
         self._dead: List[int] = []        # handle ids of dead wrappers
@@ -154,7 +159,7 @@ class _PyHeapBase:
         lock.acquire()
         try:
             h = self._h
-            if not h or self._owner != _thread_serial():
+            if not h or self._owner != _this_thread.serial:
                 h = self._live()   # raises if closed, else adopts
             if len(self._dead) >= _FREE_BATCH:
                 self._flush(h)
@@ -574,7 +579,7 @@ class _PyObjBase(_PyWrapperBase):
         lock.acquire()
         try:
             h = heap._h
-            if not h or heap._owner != _thread_serial():
+            if not h or heap._owner != _this_thread.serial:
                 h = heap._live()
             if len(heap._dead) >= _FREE_BATCH:   # reads alone make handles
                 heap._flush(h)
@@ -606,7 +611,7 @@ class _PyObjBase(_PyWrapperBase):
         lock.acquire()
         try:
             h = heap._h
-            if not h or heap._owner != _thread_serial():
+            if not h or heap._owner != _this_thread.serial:
                 h = heap._live()
             if _handle_set_slot(h, self._id, i, vid):
                 heap._raise_slot(self, i)
@@ -624,7 +629,7 @@ class _PyObjBase(_PyWrapperBase):
         lock.acquire()
         try:
             h = heap._h
-            if not h or heap._owner != _thread_serial():
+            if not h or heap._owner != _this_thread.serial:
                 h = heap._live()
             if size is None or size > _BIG_READ:
                 shape = _capi.Shape()
@@ -652,7 +657,7 @@ class _PyObjBase(_PyWrapperBase):
         lock.acquire()
         try:
             h = heap._h
-            if not h or heap._owner != _thread_serial():
+            if not h or heap._owner != _this_thread.serial:
                 h = heap._live()
             if _handle_write(h, self._id, offset, data, len(data)):
                 heap._raise("movgc_handle_write")
