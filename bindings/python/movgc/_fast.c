@@ -92,7 +92,7 @@ enum {
 static PyTypeObject *obj_class;
 static PyObject *check_tag, *check_size, *check_offset;
 /* Interned names of heap.py methods reached on slow paths [fast.slow]. */
-static PyObject *s_live, *s_raise, *s_raise_slot, *s_after, *s_owns,
+static PyObject *s_live, *s_raise, *s_flush_failed, *s_raise_slot, *s_after, *s_owns,
     *s_index, *s_nrefs, *s_nbytes, *s_tag, *s_offset,
     *s_size, *s_data, *s_what_alloc, *s_what_shape, *s_what_read, *s_what_write;
 
@@ -445,14 +445,17 @@ static int heap_enter(HeapBase *heap)
 
 /* Free the queued ids of dead wrappers; under the Lock, as the owner.
  * The array is taken out of the queue first: on_error (Python code, for a
- * stale id) may let wrappers die, which queue their ids meanwhile. */
-static void heap_flush(HeapBase *heap)
+ * stale id) may let wrappers die, which queue their ids meanwhile.  An
+ * error the library reported is heap._flush_failed's to turn into a
+ * warning: 0, or -1 with its exception (warnings made errors). */
+static int heap_flush(HeapBase *heap)
 {
     IdQueue *q = heap->dead;
     uint64_t *ids = q->ids;
     size_t n = q->n, cap = q->cap;
+    Py_ssize_t errors = PyDict_GET_SIZE(heap->errors);
     if (n == 0)
-        return;
+        return 0;
     q->ids = NULL;
     q->n = q->cap = 0;
     lib.handles_free(heap->h, ids, n);
@@ -462,19 +465,29 @@ static void heap_flush(HeapBase *heap)
     } else {
         PyMem_Free(ids);
     }
+    if (PyDict_GET_SIZE(heap->errors) > errors) {
+        PyObject *r = PyObject_CallMethodNoArgs((PyObject *)heap,
+                                                s_flush_failed);
+        if (r == NULL)
+            return -1;
+        Py_DECREF(r);
+    }
+    return 0;
 }
 
 /* heap._flush(h): heap_flush for heap.py's slow paths. */
 static PyObject *HeapBase_flush(HeapBase *self, PyObject *h)
 {
     (void)h;
-    if (self->h == NULL || self->lock->count == 0 ||
-        self->lock->owner != thread_serial() || self->owner != thread_serial()) {
+    unsigned long long me = thread_serial();
+    if (self->h == NULL || self->lock->count == 0 || self->lock->owner != me ||
+        self->owner != me) {
         PyErr_SetString(PyExc_RuntimeError,
                         "_flush needs the heap, locked and owned");
         return NULL;
     }
-    heap_flush(self);
+    if (heap_flush(self) < 0)
+        return NULL;
     Py_RETURN_NONE;
 }
 
@@ -575,8 +588,8 @@ static PyObject *HeapBase_alloc(HeapBase *self, PyObject *const *args,
 
     if (heap_enter(self) < 0)
         return NULL;
-    if (self->dead->n >= FREE_BATCH)
-        heap_flush(self);
+    if (self->dead->n >= FREE_BATCH && heap_flush(self) < 0)
+        goto fail;
     id = lib.alloc_handle(self->h, (unsigned)tag, nrefs, nbytes);
     if (id == 0) {
         heap_fail(self, s_raise, s_what_alloc, NULL);
@@ -796,8 +809,11 @@ static PyObject *Obj_getitem(Wrapper *self, PyObject *key)
     uint64_t id;
     if (heap == NULL || slot_index(self, key, &i) < 0 || heap_enter(heap) < 0)
         return NULL;
-    if (heap->dead->n >= FREE_BATCH)   /* a loop of reads alone keeps */
-        heap_flush(heap);              /* the handle table bounded too */
+    /* a loop of reads alone keeps the handle table bounded too */
+    if (heap->dead->n >= FREE_BATCH && heap_flush(heap) < 0) {
+        lock_give(heap->lock);
+        return NULL;
+    }
     id = lib.handle_slot(heap->h, self->id, i);
     if (id == 0) {
         if (PyDict_GET_SIZE(heap->errors) > 0) {
@@ -1141,6 +1157,7 @@ static int intern_all(void)
 {
     struct { PyObject **p; const char *s; } names[] = {
         {&s_live, "_live"}, {&s_raise, "_raise"},
+        {&s_flush_failed, "_flush_failed"},
         {&s_raise_slot, "_raise_slot"}, {&s_after, "_after"},
         {&s_owns, "_owns"}, {&s_index, "_index"},
         {&s_nrefs, "nrefs"},

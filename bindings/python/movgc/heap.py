@@ -46,6 +46,7 @@ Invariants:
 import ctypes
 import itertools
 import threading
+import warnings
 import weakref
 from typing import (Any, Callable, Dict, List, Optional, Tuple, Union)
 
@@ -178,10 +179,13 @@ class _PyHeapBase:
     def _flush(self, h: int) -> None:
         """Free dead wrappers' handles; under self._lock, as the owner."""
         dead = self._dead
+        had_error = _thread_serial() in self._errors
         while dead:
             batch = dead[:]
             del dead[:len(batch)]   # ids queued meanwhile stay queued
             _handles_free(h, (_capi.c_u64 * len(batch))(*batch), len(batch))
+        if not had_error and self._errors:
+            self._flush_failed()
 
 
 _HeapBase: Any = _fast.HeapBase if _fast else _PyHeapBase
@@ -299,6 +303,16 @@ class Heap(_HeapBase):
         if self._dead:
             self._flush(h)
         return h
+
+    def _flush_failed(self) -> None:
+        """Freeing queued ids reported an error: a wrapper owned a handle
+        that C code freed, or was made by hand with a wrong id.  It is not
+        the error of the call that flushed (nor of a later one), so it is
+        a warning, not an exception."""
+        err = self._errors.pop(_thread_serial(), None)
+        if err is not None:
+            warnings.warn("movgc: the handle of a dead wrapper could not be "
+                          "freed: %s" % err[1], RuntimeWarning, stacklevel=4)
 
     def _raise(self, what: str = "") -> None:
         """Raise what the library reported to this thread, else what a
@@ -508,7 +522,7 @@ class _PyWrapperBase:
             heap = self._heap
         except AttributeError:   # made by hand with __new__ alone
             return
-        if heap._h:
+        if heap._h and self._id:   # id 0: a copy of a handle holding none
             heap._dead.append(self._id)
 
 

@@ -71,6 +71,35 @@ class TestImplementation(unittest.TestCase):
             forged.read()
         heap.close()
 
+    def test_a_dead_wrapper_with_a_stale_handle_warns_once(self):
+        """Freeing the handle of a wrapper made with a wrong id fails; that
+        is a warning where the queue is freed, not an exception raised by
+        that call or by a later, unrelated one."""
+        heap = movgc.Heap()
+        obj = heap.alloc(nrefs=1)
+        forged = movgc.Obj(heap, 12345)
+        del forged
+        with self.assertWarnsRegex(RuntimeWarning, "could not be freed"):
+            heap.collect()                   # frees the queued handles
+        self.assertIsNone(obj[0])            # no error left behind
+        heap.collect()
+        heap.close()
+
+    def test_copy_of_a_handle_holding_nothing_dies_quietly(self):
+        import copy
+        import warnings
+        heap = movgc.Heap()
+        obj = heap.alloc()
+        heap.handle_set(obj, None)
+        empty = copy.copy(obj)               # a wrapper with id 0
+        self.assertEqual(empty.handle_id, 0)
+        del empty
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            heap.collect()
+            heap.alloc()
+        heap.close()
+
 
 if __name__ == "__main__":
     unittest.main()
