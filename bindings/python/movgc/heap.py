@@ -43,6 +43,7 @@ Invariants:
                every unusual case to this module's Python code) and share
                the heap state: _h, _lock, _owner, _dead, _pending, _errors.
 """
+import array
 import ctypes
 import itertools
 import threading
@@ -183,7 +184,9 @@ class _PyHeapBase:
         while dead:
             batch = dead[:]
             del dead[:len(batch)]   # ids queued meanwhile stay queued
-            _handles_free(h, (_capi.c_u64 * len(batch))(*batch), len(batch))
+            ids = array.array("Q", batch)   # no ctypes object per id
+            _handles_free(h, (_capi.c_u64 * len(ids)).from_buffer(ids),
+                          len(ids))
         if not had_error and self._errors:
             self._flush_failed()
 
