@@ -1,4 +1,6 @@
-"""movgc -- Python binding (ctypes) for the movgc moving, compacting heap.
+"""movgc -- Python binding for the movgc moving, compacting heap: ctypes,
+with the hot operations in an optional C extension (`movgc.extension` is
+its path, None when the ctypes path alone is used).
 
     import movgc
     with movgc.Heap() as heap:
@@ -15,6 +17,9 @@ from .errors import (ConfigError, CorruptError, HeapClosedError, MisuseError,
                      MovgcError, NoMemoryError, NotPinnedError,
                      StaleHandleError)
 from .heap import Ephemeron, Heap, Obj, Weak
+from .heap import _fast
+
+extension = _fast.__file__ if _fast is not None else None
 
 __version__ = "0.1.0"
 
@@ -23,5 +28,5 @@ __all__ = [
     "StaleHandleError", "MisuseError", "CorruptError", "ConfigError",
     "NotPinnedError", "HeapClosedError", "library_path", "MOVGC_OK",
     "MOVGC_E_NOMEM", "MOVGC_E_STALE", "MOVGC_E_MISUSE", "MOVGC_E_CORRUPT",
-    "MOVGC_E_CONFIG", "__version__",
+    "MOVGC_E_CONFIG", "__version__", "extension",
 ]

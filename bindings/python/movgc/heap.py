@@ -9,15 +9,20 @@ Invariants:
   [py.owner]   every library call on a heap is made holding heap._lock (a
                reentrant lock: finalizers and on_error run Python code, on
                the calling thread, inside a call) by the thread the library
-               takes for the heap's owner: heap._owner is the ident of the
-               last thread that created or adopted the heap, and a thread
-               that is not it calls movgc_heap_adopt first, under the same
-               hold.  The GIL alone is not enough: a thread may switch
-               between the adopt and the call, and during a callback.
+               takes for the heap's owner: heap._owner is the serial number
+               (_thread_serial) of the last thread that created or adopted
+               the heap, and a thread that is not it calls movgc_heap_adopt
+               first, under the same hold.  The GIL alone is not enough: a
+               thread may switch between the adopt and the call, and during
+               a callback.  Not threading.get_ident(): a thread started
+               after another ended may get its ident, and would pass for
+               the owner without being the library's.
   [py.defer]   a wrapper that dies does not free its handle itself (it may
                die inside a callback, while the library runs): it queues
                the id, and the heap frees queued ids in batches, at the
-               latest at its next allocation, collection or pin.
+               latest at its next allocation, collection or pin; an
+               allocation or slot read (which make handles) frees them once
+               _FREE_BATCH are queued.
   [py.pin]     raw memory is reachable from Python only through a buffer
                exported by `obj.pinned()`, which owns its own pinned
                handle; that handle is freed (unpinning) only when the
@@ -26,14 +31,27 @@ Invariants:
                no such buffer is left.
   [py.range]   every integer reaches C in range: ctypes would silently
                truncate it.
+  [py.close]   the C heap is never freed inside a library call of its own:
+               close() from a finalizer (which runs inside one) only marks
+               the heap closed, and the call frees it once the library has
+               returned (_after).
+  [py.fast]    the hot operations (Heap.alloc; Obj's slots, read, write,
+               shape; a wrapper's death) live in a base class: the C
+               extension movgc._fast when it loads (_extension.py), else
+               the _Py* classes below, over ctypes.  Both keep the
+               invariants above, raise the same errors (the extension hands
+               every unusual case to this module's Python code) and share
+               the heap state: _h, _lock, _owner, _dead, _pending, _errors.
 """
+import array
 import ctypes
+import itertools
 import threading
+import warnings
 import weakref
-from threading import get_ident as _get_ident
 from typing import (Any, Callable, Dict, List, Optional, Tuple, Union)
 
-from . import _capi
+from . import _capi, _extension
 from ._capi import Handle, SIZE_MAX, TAG_MAX, lib
 from .errors import (HeapClosedError, MisuseError, MovgcError, NoMemoryError,
                      from_code)
@@ -52,7 +70,30 @@ _handles_free = lib.movgc_handles_free
 _heap_adopt = lib.movgc_heap_adopt
 
 _FREE_BATCH = 256   # dead wrappers' handles freed in one call
+_BIG_READ = 4096    # explicit read sizes checked before the buffer exists
+_fast = _extension.load()   # None: the ctypes path [py.fast]
 _Bytes = Union[bytes, bytearray, memoryview]
+_serials = itertools.count(1)
+
+
+class _ThisThread(threading.local):
+    """.serial: the calling thread's serial number, never reused
+    [py.owner] (given at the thread's first use of it)."""
+
+    def __init__(self) -> None:
+        self.serial = next(_serials)
+
+
+_this_thread = _ThisThread()
+
+
+def _py_thread_serial() -> int:
+    return _this_thread.serial   # type: ignore[no-any-return]
+
+
+# The ctypes path's twin of _fast.thread_serial: they share heap._owner.
+_thread_serial: Callable[[], int] = (_fast.thread_serial if _fast
+                                     else _py_thread_serial)
 
 
 def _size(value: int, what: str) -> int:
@@ -95,7 +136,66 @@ def _tag(tag: int) -> int:
     return tag
 
 
-class Heap:
+class _PyHeapBase:
+    """The heap state shared with the hot paths, and Heap.alloc, for the
+    ctypes path [py.fast]; _fast.HeapBase is its C twin."""
+
+    def __init__(self) -> None:
+        self._h: Any = None               # the movgc_heap *, None if closed
+        self._lock: Any = threading.RLock()   # held around library calls
+        self._owner = _this_thread.serial   # the library's owner [py.owner]
+        self._errors: Dict[int, Tuple[int, str]] = {}  # thread serial -> first
+        self._pending: List[BaseException] = []  # raised by finalizers
+        self._dead: List[int] = []        # handle ids of dead wrappers
+
+    def alloc(self, nrefs: int = 0, nbytes: int = 0, tag: int = 0) -> "Obj":
+        """A new object with nrefs slots (all None) and nbytes zero bytes.
+        May collect.  Raises NoMemoryError when the heap limit cannot be
+        met, MisuseError for a tag outside 0..65535."""
+        if tag.__class__ is not int or not 0 <= tag <= TAG_MAX:
+            tag = _tag(tag)
+        if (nrefs.__class__ is not int or nbytes.__class__ is not int
+                or not 0 <= nrefs <= SIZE_MAX or not 0 <= nbytes <= SIZE_MAX):
+            nrefs, nbytes = _size(nrefs, "nrefs"), _size(nbytes, "nbytes")
+        lock = self._lock   # acquire/release: half the cost of with
+        lock.acquire()
+        try:
+            h = self._h
+            if not h or self._owner != _this_thread.serial:
+                h = self._live()   # raises if closed, else adopts
+            if len(self._dead) >= _FREE_BATCH:
+                self._flush(h)
+            hid = _alloc_handle(h, tag, nrefs, nbytes)
+            if not hid:
+                self._raise("movgc_alloc")
+            if self._pending or not self._h:
+                self._after()
+        finally:
+            lock.release()
+        obj = _new_obj(Obj)
+        obj._heap = self
+        obj._id = hid
+        return obj
+
+    def _flush(self, h: int) -> None:
+        """Free dead wrappers' handles; under self._lock, as the owner."""
+        dead = self._dead
+        had_error = _thread_serial() in self._errors
+        while dead:
+            batch = dead[:]
+            del dead[:len(batch)]   # ids queued meanwhile stay queued
+            ids = array.array("Q", batch)   # no ctypes object per id
+            _handles_free(h, (_capi.c_u64 * len(ids)).from_buffer(ids),
+                          len(ids))
+        if not had_error and self._errors:
+            self._flush_failed()
+
+
+_HeapBase: Any = _fast.HeapBase if _fast else _PyHeapBase
+_ptr: Any = int if _fast else ctypes.c_void_p   # the form of Heap._h
+
+
+class Heap(_HeapBase):
     """A movgc heap.  Use it as a context manager, or call close().
 
     Heap(nursery_bytes=0, heap_limit=0, growth=0.0, stress=False,
@@ -110,13 +210,9 @@ class Heap:
     def __init__(self, nursery_bytes: int = 0, heap_limit: int = 0,
                  growth: float = 0.0, stress: bool = False,
                  verify: bool = False, verbose: bool = False) -> None:
-        self._h: Optional[ctypes.c_void_p] = None
-        self._lock = threading.RLock()    # held around library calls
-        self._owner = _get_ident()        # the library's owner [py.owner]
-        self._raw: Optional[ctypes.c_void_p] = None  # until really freed
-        self._errors: Dict[int, Tuple[int, str]] = {}  # thread -> first
-        self._pending: List[BaseException] = []  # raised by finalizers
-        self._dead: List[int] = []        # handle ids of dead wrappers
+        _HeapBase.__init__(self)   # _h, _lock, _owner, _errors, ... [py.fast]
+        self._raw: Any = None             # the movgc_heap * until freed
+        self._in_callback = 0             # finalizers running [py.close]
         self._exports = 0                 # live pinned buffers [py.pin]
         self._finalizers: Dict[int, Tuple[Callable[["Obj"], Any], int]] = {}
         self._fin_keys: Dict[int, int] = {}  # identity hash -> key
@@ -134,8 +230,8 @@ class Heap:
                 lib.movgc_heap_free(h)
             self._raise()
             raise MovgcError("movgc_heap_new failed")
-        # A ctypes object, not an int: passed to C without a conversion.
-        self._h = self._raw = ctypes.c_void_p(h)
+        # ctypes path: a ctypes object, passed to C without a conversion.
+        self._h = self._raw = _ptr(h)
 
     # -------------------------------------------------------- life cycle
     def __enter__(self) -> "Heap":
@@ -148,7 +244,9 @@ class Heap:
     def close(self) -> None:
         """Free the heap and all its objects (no finalizers run).  Wrappers
         that outlive it raise HeapClosedError when used.  Memory exported
-        by pinned() stays mapped until the last such buffer is released."""
+        by pinned() stays mapped until the last such buffer is released.
+        Called from a finalizer, it closes the heap at once and frees it
+        when the heap call that ran the finalizer returns [py.close]."""
         with self._lock:
             if self._h:
                 self._h = None
@@ -159,8 +257,9 @@ class Heap:
 
     def _free_if_unexported(self) -> None:
         with self._lock:
-            if self._raw and not self._h and not self._exports:
-                if self._owner != _get_ident():
+            if (self._raw and not self._h and not self._exports
+                    and not self._in_callback):
+                if self._owner != _thread_serial():
                     self._adopt()
                 raw, self._raw = self._raw, None
                 lib.movgc_heap_free(raw)
@@ -194,7 +293,7 @@ class Heap:
         """Make the calling thread the heap's owner; under self._lock
         [py.owner]."""
         _heap_adopt(self._raw)
-        self._owner = _get_ident()
+        self._owner = _thread_serial()
 
     def _live(self) -> int:
         """The C heap, owned by this thread, after freeing the handles of
@@ -202,24 +301,26 @@ class Heap:
         h = self._h
         if not h:
             raise HeapClosedError("the heap is closed", _capi.MOVGC_E_MISUSE)
-        if self._owner != _get_ident():
+        if self._owner != _thread_serial():
             self._adopt()
         if self._dead:
             self._flush(h)
         return h
 
-    def _flush(self, h: int) -> None:
-        """Free dead wrappers' handles; under self._lock, as the owner."""
-        dead = self._dead
-        while dead:
-            batch = dead[:]
-            del dead[:len(batch)]   # ids queued meanwhile stay queued
-            _handles_free(h, (_capi.c_u64 * len(batch))(*batch), len(batch))
+    def _flush_failed(self) -> None:
+        """Freeing queued ids reported an error: a wrapper owned a handle
+        that C code freed, or was made by hand with a wrong id.  It is not
+        the error of the call that flushed (nor of a later one), so it is
+        a warning, not an exception."""
+        err = self._errors.pop(_thread_serial(), None)
+        if err is not None:
+            warnings.warn("movgc: the handle of a dead wrapper could not be "
+                          "freed: %s" % err[1], RuntimeWarning, stacklevel=4)
 
     def _raise(self, what: str = "") -> None:
         """Raise what the library reported to this thread, else what a
         finalizer raised, else (with what) a generic failure."""
-        err = self._errors.pop(threading.get_ident(), None)
+        err = self._errors.pop(_thread_serial(), None)
         if err is not None:
             raise from_code(err[0], err[1])
         if self._pending:
@@ -228,7 +329,11 @@ class Heap:
             raise MovgcError("%s failed" % what)
 
     def _after(self) -> None:
-        """After a call that may collect: raise a finalizer's exception."""
+        """After a call that may collect (so may have run finalizers):
+        free the heap if one closed it [py.close], raise the exception
+        one raised."""
+        if not self._h:
+            self._free_if_unexported()
         if self._errors or self._pending:
             self._raise()
 
@@ -255,35 +360,6 @@ class Heap:
         return addr
 
     # ------------------------------------------------------------ objects
-    def alloc(self, nrefs: int = 0, nbytes: int = 0, tag: int = 0) -> "Obj":
-        """A new object with nrefs slots (all None) and nbytes zero bytes.
-        May collect.  Raises NoMemoryError when the heap limit cannot be
-        met, MisuseError for a tag outside 0..65535."""
-        if tag.__class__ is not int or not 0 <= tag <= TAG_MAX:
-            tag = _tag(tag)
-        if (nrefs.__class__ is not int or nbytes.__class__ is not int
-                or not 0 <= nrefs <= SIZE_MAX or not 0 <= nbytes <= SIZE_MAX):
-            nrefs, nbytes = _size(nrefs, "nrefs"), _size(nbytes, "nbytes")
-        lock = self._lock   # acquire/release: half the cost of with
-        lock.acquire()
-        try:
-            h = self._h
-            if not h or self._owner != _get_ident():
-                h = self._live()   # raises if closed, else adopts
-            if len(self._dead) >= _FREE_BATCH:
-                self._flush(h)
-            hid = _alloc_handle(h, tag, nrefs, nbytes)
-            if not hid:
-                self._raise("movgc_alloc")
-            if self._pending:
-                self._after()
-        finally:
-            lock.release()
-        obj = _new_obj(Obj)
-        obj._heap = self
-        obj._id = hid
-        return obj
-
     def alloc_bytes(self, data: _Bytes, tag: int = 0) -> "Obj":
         """A new object with no slots whose raw bytes are a copy of data.
         May collect."""
@@ -390,10 +466,13 @@ class Heap:
         hd = lib.movgc_handle_new(self._h, addr)
         if not hd.id:
             return
+        self._in_callback += 1   # inside the library's call [py.close]
         try:
             fn(Obj(self, hd.id))
         except BaseException as exc:  # raised later, from the heap call
             self._pending.append(exc)
+        finally:
+            self._in_callback -= 1
 
     def _export_done(self, pin_id: int) -> None:
         """A pinned buffer's exporter died: unpin by freeing its handle
@@ -415,7 +494,7 @@ def _callbacks(ref: "weakref.ReferenceType[Heap]") -> Tuple[Any, Any]:
             text = msg.decode("utf-8", "replace") if msg else ""
             if not text:
                 text = lib.movgc_strerror(code).decode()
-            heap._errors.setdefault(threading.get_ident(), (code, text))
+            heap._errors.setdefault(_thread_serial(), (code, text))
 
     def finalize(h: int, addr: int, ud: int) -> None:
         heap = ref()
@@ -428,21 +507,37 @@ def _callbacks(ref: "weakref.ReferenceType[Heap]") -> Tuple[Any, Any]:
     return _capi.ON_ERROR(on_error), _capi.FINALIZER(finalize)
 
 
-class _Wrapper:
+class _PyWrapperBase:
     """Owner of one handle [py.handle]; frees it through the heap's queue
-    [py.defer].  Copying makes a second handle; pickling is refused."""
+    [py.defer].  The ctypes path's twin of _fast.WrapperBase."""
     __slots__ = ("_heap", "_id")
     _heap: Heap
     _id: int
 
     def __init__(self, heap: Heap, hid: int) -> None:
+        if not isinstance(heap, Heap) or hid.__class__ is not int:
+            raise TypeError("a movgc wrapper is made of a Heap and an id")
         self._heap = heap
         self._id = hid
 
     def __del__(self) -> None:
-        heap = self._heap      # always set: wrappers are made whole at once
-        if heap._h:
+        try:
+            heap = self._heap
+        except AttributeError:   # made by hand with __new__ alone
+            return
+        if heap._h and self._id:   # id 0: a copy of a handle holding none
             heap._dead.append(self._id)
+
+
+_WrapperBase: Any = _fast.WrapperBase if _fast else _PyWrapperBase
+
+
+class _Wrapper(_WrapperBase):
+    """Owner of one handle (see _PyWrapperBase).  Copying makes a second
+    handle; pickling is refused."""
+    __slots__ = ()
+    _heap: Heap
+    _id: int
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         raise TypeError("a movgc.%s cannot be pickled: it names an object "
@@ -472,32 +567,10 @@ class _Wrapper:
         return self._id
 
 
-_new_obj = object.__new__
-
-
-class Obj(_Wrapper):
-    """A heap object, held by a strong movgc handle for as long as this
-    wrapper lives.  Slots are obj[i]; raw bytes are copied with read() and
-    write(), or reached in place inside `with obj.pinned() as view:`.
-    Equality is identity of the heap object; hash() is its identity hash.
-    copy.copy(obj) is another wrapper (another handle) on the same
-    object."""
+class _PyObjBase(_PyWrapperBase):
+    """Obj's hot operations for the ctypes path; _fast.ObjBase is their
+    C twin [py.fast]."""
     __slots__ = ()
-
-    def _shape(self) -> "_capi.Shape":
-        heap = self._heap
-        shape = _capi.Shape()   # per call: another thread may run between
-        lock = heap._lock
-        lock.acquire()
-        try:
-            h = heap._h
-            if not h or heap._owner != _get_ident():
-                h = heap._live()
-            if _handle_shape(h, self._id, shape):
-                heap._raise("movgc_handle_shape")
-        finally:
-            lock.release()
-        return shape
 
     @property
     def tag(self) -> int:
@@ -514,23 +587,6 @@ class Obj(_Wrapper):
     def __len__(self) -> int:
         return self._shape().nrefs
 
-    def __bool__(self) -> bool:
-        return True   # an object, whatever its number of slots
-
-    def _index(self, i: Any) -> int:
-        """i as a slot index: an integer in 0..nrefs-1, else IndexError
-        (no indexing from the end: slot -1 is a mistake, not the last)."""
-        i = _index_of(i, "slot index") if i.__class__ is not int else i
-        n = self._shape().nrefs
-        if not 0 <= i < n:
-            raise IndexError("slot index %d out of range (%d slots)" % (i, n))
-        return i
-
-    def _addr(self) -> int:
-        """The object's current address (for tests of moving): valid only
-        until the next call that may collect."""
-        return self._heap._addr(self)
-
     def __getitem__(self, i: int) -> Optional["Obj"]:
         """Slot i as a new Obj, or None."""
         if i.__class__ is not int or not 0 <= i <= SIZE_MAX:
@@ -540,8 +596,10 @@ class Obj(_Wrapper):
         lock.acquire()
         try:
             h = heap._h
-            if not h or heap._owner != _get_ident():
+            if not h or heap._owner != _this_thread.serial:
                 h = heap._live()
+            if len(heap._dead) >= _FREE_BATCH:   # reads alone make handles
+                heap._flush(h)
             hid = _handle_slot(h, self._id, i)
             if not hid:
                 if heap._errors:
@@ -570,41 +628,41 @@ class Obj(_Wrapper):
         lock.acquire()
         try:
             h = heap._h
-            if not h or heap._owner != _get_ident():
+            if not h or heap._owner != _this_thread.serial:
                 h = heap._live()
             if _handle_set_slot(h, self._id, i, vid):
                 heap._raise_slot(self, i)
         finally:
             lock.release()
 
-    def __iter__(self) -> Any:
-        for i in range(len(self)):
-            yield self[i]
-
     def read(self, offset: int = 0, size: Optional[int] = None) -> bytes:
         """A copy of size raw bytes from offset (default: to the end).  No
         pin needed.  Never collects."""
         heap = self._heap
         offset = _offset(offset, "offset")
-        if size is None:
-            size = max(self._shape().nbytes - offset, 0)
-        size = _offset(size, "size")
-        buf = (ctypes.c_char * size)()   # array types are cached by size
-        lock = heap._lock
+        if size is not None:
+            size = _offset(size, "size")
+        lock = heap._lock   # one hold for the shape and the copy
         lock.acquire()
         try:
             h = heap._h
-            if not h or heap._owner != _get_ident():
+            if not h or heap._owner != _this_thread.serial:
                 h = heap._live()
+            if size is None or size > _BIG_READ:
+                shape = _capi.Shape()
+                if _handle_shape(h, self._id, shape):
+                    heap._raise("movgc_handle_shape")
+                if size is None:
+                    size = max(shape.nbytes - offset, 0)
+                elif offset > shape.nbytes or size > shape.nbytes - offset:
+                    _handle_read(h, self._id, offset, None, size)
+                    heap._raise("movgc_handle_read")   # the range error
+            buf = (ctypes.c_char * size)()   # array types cached by size
             if _handle_read(h, self._id, offset, buf, size):
                 heap._raise("movgc_handle_read")
         finally:
             lock.release()
         return buf.raw
-
-    def bytes(self) -> bytes:
-        """A copy of all the raw bytes.  Never collects."""
-        return self.read()
 
     def write(self, data: _Bytes, offset: int = 0) -> None:
         """Copy data into the raw bytes at offset.  Never collects."""
@@ -616,12 +674,68 @@ class Obj(_Wrapper):
         lock.acquire()
         try:
             h = heap._h
-            if not h or heap._owner != _get_ident():
+            if not h or heap._owner != _this_thread.serial:
                 h = heap._live()
             if _handle_write(h, self._id, offset, data, len(data)):
                 heap._raise("movgc_handle_write")
         finally:
             lock.release()
+
+
+_ObjBase: Any = _fast.ObjBase if _fast else _PyObjBase
+_new_obj = object.__new__
+
+
+class Obj(_ObjBase, _Wrapper):
+    """A heap object, held by a strong movgc handle for as long as this
+    wrapper lives.  Slots are obj[i]; raw bytes are copied with read() and
+    write(), or reached in place inside `with obj.pinned() as view:`.
+    Equality is identity of the heap object; hash() is its identity hash.
+    copy.copy(obj) is another wrapper (another handle) on the same
+    object."""
+    __slots__ = ()
+
+    def _shape(self) -> "_capi.Shape":
+        heap = self._heap
+        shape = _capi.Shape()   # per call: another thread may run between
+        lock = heap._lock
+        lock.acquire()
+        try:
+            h = heap._h
+            if not h or heap._owner != _thread_serial():
+                h = heap._live()
+            if _handle_shape(h, self._id, shape):
+                heap._raise("movgc_handle_shape")
+        finally:
+            lock.release()
+        return shape
+
+    def __bool__(self) -> bool:
+        return True   # an object, whatever its number of slots
+
+    def _index(self, i: Any) -> int:
+        """i as a slot index: an integer in 0..nrefs-1, else IndexError
+        (no indexing from the end: slot -1 is a mistake, not the last)."""
+        i = _index_of(i, "slot index") if i.__class__ is not int else i
+        n = self._shape().nrefs
+        if not 0 <= i < n:
+            raise IndexError("slot index %d out of range (%d slots)" % (i, n))
+        return i
+
+    def _addr(self) -> int:
+        """The object's current address (for tests of moving): valid only
+        until the next call that may collect."""
+        heap = self._heap
+        with heap._lock:
+            return heap._addr(self)
+
+    def __iter__(self) -> Any:
+        for i in range(len(self)):
+            yield self[i]
+
+    def bytes(self) -> bytes:
+        """A copy of all the raw bytes.  Never collects."""
+        return self.read()
 
     def pinned(self) -> "_Pinned":
         """A context manager giving a writable memoryview of the raw bytes
@@ -664,7 +778,7 @@ class Obj(_Wrapper):
             if not heap._h:
                 return "<movgc.Obj of a closed heap>"
             if _handle_shape(heap._live(), self._id, shape):
-                heap._errors.pop(threading.get_ident(), None)
+                heap._errors.pop(_thread_serial(), None)
                 return "<movgc.Obj handle=%#x holding nothing>" % self._id
         return "<movgc.Obj tag=%d nrefs=%d nbytes=%d handle=%#x>" % (
             shape.tag, shape.nrefs, shape.nbytes, self._id)
@@ -672,7 +786,7 @@ class Obj(_Wrapper):
 
 def _raise_slot(heap: Heap, obj: Obj, i: int) -> None:
     """The error of a failed slot access: an IndexError for a bad index."""
-    err = heap._errors.pop(threading.get_ident(), None)
+    err = heap._errors.pop(_thread_serial(), None)
     if err is not None and err[0] == _capi.MOVGC_E_MISUSE and \
             "slots" in err[1]:
         raise IndexError("slot index %d out of range: %s" % (i, err[1]))
@@ -781,5 +895,8 @@ class Ephemeron(_Wrapper):
         return "<movgc.Ephemeron handle=%#x %s>" % (
             self._id, "alive" if alive else "dead")
 
+
+if _fast is not None:   # bind the extension to ctypes' copy of libmovgc
+    _fast.setup(lib._handle, Obj, _tag, _size, _offset)
 
 __all__ = ["Heap", "Obj", "Weak", "Ephemeron"]

@@ -9,6 +9,7 @@ import os
 import pickle
 import threading
 import unittest
+import weakref
 
 import movgc
 
@@ -151,6 +152,30 @@ class TestThreads(unittest.TestCase):
         for tag in range(1, 5):
             self.assertEqual(results[tag], list(range(1499, -1, -1)))
 
+    def test_a_thread_reusing_an_ident_adopts_the_heap(self):
+        """Threads run one after another usually get the same ident (glibc
+        reuses the ended thread's); each must still adopt the heap, which
+        the library tells apart from its previous owner."""
+        heap = movgc.Heap()
+        keep = heap.alloc(nrefs=1)
+        idents, errors = [], []
+
+        def use():
+            idents.append(threading.get_ident())
+            try:
+                for _ in range(50):
+                    keep[0] = heap.alloc(nbytes=16)
+            except BaseException as exc:
+                errors.append(exc)
+
+        for _ in range(4):
+            t = threading.Thread(target=use)
+            t.start()
+            t.join()
+        self.assertEqual(errors, [])
+        self.assertEqual(keep[0].nbytes, 16)   # the creating thread again
+        heap.close()
+
     def test_finalizers_run_on_the_adopting_thread_and_may_allocate(self):
         """A finalizer set in one thread runs in the thread whose call
         collected, and its own heap calls need no further hand-over."""
@@ -213,6 +238,65 @@ class TestThreads(unittest.TestCase):
             obj.read()
 
 
+class TestCloseInFinalizer(unittest.TestCase):
+    """close() from a finalizer runs inside the library's call: the heap
+    is closed at once and freed only when that call has returned."""
+
+    def dying_with_finalizers(self, heap, ran):
+        def closer(obj):
+            ran.append(("closer", obj.read(), heap.closed,
+                        heap._raw is not None))
+            heap.close()
+            ran.append(("closed", heap.closed, heap._raw is not None))
+
+        objs = [heap.alloc_bytes(b"bye"), heap.alloc_bytes(b"too")]
+        heap.set_finalizer(objs[0], closer)
+        heap.set_finalizer(objs[1], closer)
+        del objs
+        gc.collect()
+
+    def test_close_from_a_finalizer_during_collect(self):
+        heap, ran = movgc.Heap(), []
+        self.dying_with_finalizers(heap, ran)
+        heap.collect(full=True)
+        # One finalizer ran (the other not: the heap was closed); inside
+        # it the heap was still allocated, after the call it is freed.
+        self.assertEqual(len(ran), 2, ran)
+        self.assertEqual(ran[0][0], "closer")
+        self.assertIn(ran[0][1], (b"bye", b"too"))
+        self.assertEqual(ran[0][2:], (False, True))
+        self.assertEqual(ran[1], ("closed", True, True))
+        self.assertTrue(heap.closed)
+        self.assertIsNone(heap._raw, "the heap was not freed after the call")
+        with self.assertRaises(movgc.HeapClosedError):
+            heap.alloc()
+        heap.close()                          # again: nothing to do
+
+    def test_close_from_a_finalizer_during_alloc(self):
+        heap, ran = movgc.Heap(nursery_bytes=64 << 10), []
+        self.dying_with_finalizers(heap, ran)
+        heap.stats()                          # frees the queued handles
+        with self.assertRaises(movgc.HeapClosedError):
+            for _ in range(100000):           # until one collects
+                heap.alloc(nrefs=2, nbytes=64)
+        self.assertEqual(ran[1], ("closed", True, True))
+        self.assertIsNone(heap._raw, "the heap was not freed after the call")
+
+
+class TestCycles(unittest.TestCase):
+    def test_heap_in_a_cycle_through_a_finalizer_is_collected(self):
+        """heap -> its finalizers -> a closure -> an Obj -> heap: Python's
+        cycle collector frees the heap (wrappers are traversed)."""
+        heap = movgc.Heap()
+        obj = heap.alloc(nrefs=1)
+        obj[0] = heap.alloc()
+        heap.set_finalizer(obj, lambda o, keep=obj[0]: None)
+        ref = weakref.ref(heap)
+        del heap, obj
+        gc.collect()
+        self.assertIsNone(ref(), "the heap leaked in a reference cycle")
+
+
 class TestRanges(unittest.TestCase):
     def setUp(self):
         self.heap = movgc.Heap()
@@ -257,6 +341,19 @@ class TestRanges(unittest.TestCase):
             obj.read(2**64 + 1, 0)
         obj.write(b"ab", 2)
         self.assertEqual(obj.read(), b"\0\0ab")
+
+    def test_large_read_sizes_are_range_errors(self):
+        """A size beyond the object raises before any buffer of that size
+        is made, whatever the size."""
+        obj = self.heap.alloc(nbytes=5000)
+        obj.write(b"end", 4997)
+        self.assertEqual(obj.read(4990, 10)[-3:], b"end")
+        self.assertEqual(len(obj.read(0, 5000)), 5000)
+        self.assertEqual(obj.read(5000), b"")
+        for off, size in ((0, 5001), (1, 5000), (0, 2**40), (0, 2**63),
+                          (0, 2**64 - 1), (4999, 2**64 - 1)):
+            with self.assertRaises(movgc.MisuseError):
+                obj.read(off, size)
 
 
 class TestTruthAndPins(unittest.TestCase):
