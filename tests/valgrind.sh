@@ -10,6 +10,45 @@
 set -u
 b=${1:?usage: valgrind.sh BUILDDIR}
 b=$(cd "$b" && pwd)
+
+# run_one TEST: one program under memcheck; writes its verdict line(s) to
+# valgrind/TEST.result.  Two run at once: memcheck is single-threaded.
+run_one() {
+    t=$1
+    p=$b/$t
+    [ -f "$p" ] || return 0
+    # Only compiled programs: ELF files or their libtool wrapper scripts.
+    if ! head -c 4 "$p" | grep -q ELF &&
+        ! head -n 3 "$p" | grep -q 'temporary wrapper script'; then
+        return 0
+    fi
+    name=$(echo "$t" | tr / _)
+    log=$b/valgrind/$name.log
+    res=$b/valgrind/$name.result
+    start=$(date +%s)
+    # shellcheck disable=SC2086
+    (cd "$b" && timeout 900 "$b/libtool" --mode=execute valgrind -q \
+        --error-exitcode=99 --leak-check=full --show-leak-kinds=definite \
+        --errors-for-leak-kinds=definite ${VALGRIND_EXTRA:-} "$p") >"$log" 2>&1
+    rc=$?
+    secs=$(( $(date +%s) - start ))
+    if [ "$rc" -eq 0 ]; then
+        echo "PASS: $t (${secs} s)" >"$res"
+    else
+        if [ "$rc" -eq 99 ]; then why="memcheck errors"; else why="exit $rc"; fi
+        {
+            echo "FAIL: $t ($why, ${secs} s; see valgrind/$(basename "$log"))"
+            grep -m 5 -E '^==[0-9]+== (Invalid|Conditional|Use of|Syscall|Mismatched|.*definitely lost)' "$log"
+        } >"$res"
+    fi
+}
+
+if [ "${2:-}" = --one ]; then  # xargs calls back here for each program,
+    # with the environment below already exported
+    run_one "$3"
+    exit 0
+fi
+
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "valgrind.sh: valgrind not found (apt-get install valgrind)"
     echo "0 passed, 1 failed"
@@ -29,30 +68,17 @@ export MOVGC_SRCDIR MOVGC_BUILDDIR MOVGC_SMALL MOVGC_VALGRIND CK_DEFAULT_TIMEOUT
 make -s -C "$b" -j2 $(var check_PROGRAMS) >/dev/null || exit 1
 mkdir -p "$b/valgrind"
 
+rm -f "$b"/valgrind/*.result
+# shellcheck disable=SC2086
+printf '%s\n' $tests | xargs -P 2 -I{} sh "$0" "$b" --one {}
 passed=0 failed=0
 for t in $tests; do
-    p=$b/$t
-    [ -f "$p" ] || continue
-    # Only compiled programs: ELF files or their libtool wrapper scripts.
-    if ! head -c 4 "$p" | grep -q ELF &&
-        ! head -n 3 "$p" | grep -q 'temporary wrapper script'; then
-        continue
-    fi
-    log=$b/valgrind/$(echo "$t" | tr / _).log
-    start=$(date +%s)
-    # shellcheck disable=SC2086
-    (cd "$b" && timeout 900 "$b/libtool" --mode=execute valgrind -q \
-        --error-exitcode=99 --leak-check=full --show-leak-kinds=definite \
-        --errors-for-leak-kinds=definite ${VALGRIND_EXTRA:-} "$p") >"$log" 2>&1
-    rc=$?
-    secs=$(( $(date +%s) - start ))
-    if [ "$rc" -eq 0 ]; then
-        echo "PASS: $t (${secs} s)"
+    res=$b/valgrind/$(echo "$t" | tr / _).result
+    [ -f "$res" ] || continue
+    cat "$res"
+    if head -n 1 "$res" | grep -q '^PASS'; then
         passed=$((passed + 1))
     else
-        if [ "$rc" -eq 99 ]; then why="memcheck errors"; else why="exit $rc"; fi
-        echo "FAIL: $t ($why, ${secs} s; see valgrind/$(basename "$log"))"
-        grep -m 5 -E '^==[0-9]+== (Invalid|Conditional|Use of|Syscall|Mismatched|.*definitely lost)' "$log"
         failed=$((failed + 1))
     fi
 done
