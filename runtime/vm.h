@@ -17,9 +17,9 @@ void mg_vm_decommit(void *addr, size_t bytes);
  * it reads as zero until written again. */
 void mg_vm_discard(void *addr, size_t bytes);
 /* Fault in the pages of a committed range (rounded out to whole pages)
- * that is about to be written, in one call: one trap per page costs several times more than this, most of
- * all in a virtual machine.  A hint only: where the OS cannot do it, the
- * pages are faulted in on first write as before. */
+ * that is about to be written, in one call: a trap per page costs several
+ * times more, most of all in a virtual machine.  A hint only: where the OS
+ * cannot do it, the pages are faulted in on first write as before. */
 void mg_vm_populate(void *addr, size_t bytes);
 /* A fresh read-write zeroed mapping.  NULL on failure. */
 void *mg_vm_map(size_t bytes);
