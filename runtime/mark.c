@@ -43,6 +43,9 @@
  * [mark.solo] a worker updates the tables with plain stores only while
  *   every other worker of the round waits for work and the shared stack is
  *   empty; the others stay waiting until it shares, under the mutex.
+ * [mark.fork] a child process forked from the owner thread has no marker
+ *   threads: it leaves the parent's pool alone (its memory is dropped,
+ *   nothing is joined) and starts its own at its next full collection.
  * [mark.api] marker threads never call the public API, never report an
  *   error (a bad reference is recorded and reported by the collector) and
  *   block every signal. */
@@ -53,6 +56,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "heap.h"
@@ -88,6 +92,7 @@ struct worker {
  * stored with release order and read with acquire. */
 struct markers {
     unsigned n;              /* workers: the collector and n - 1 threads */
+    pid_t pid;               /* the process that started them [mark.fork] */
     pthread_mutex_t lock;
     pthread_cond_t start;    /* a round began, or 'quit' */
     pthread_cond_t work;     /* shared work arrived, or the round ended */
@@ -475,6 +480,11 @@ static void drain(struct marking *mk) {
 /* ========================================================== the threads */
 
 static void pool_free(struct markers *p) {
+    if (p->pid != getpid()) {  /* [mark.fork] */
+        free(p->shared);
+        free(p);
+        return;
+    }
     pthread_mutex_lock(&p->lock);
     p->quit = true;
     pthread_cond_broadcast(&p->start);
@@ -486,6 +496,8 @@ static void pool_free(struct markers *p) {
     pthread_cond_destroy(&p->work);
     pthread_cond_destroy(&p->left);
     free(p->shared);
+    for (unsigned i = 0; i < p->n; i++)
+        free(p->w[i].stack);
     free(p);
 }
 
@@ -500,6 +512,7 @@ static struct markers *pool_new(unsigned want) {
     pthread_cond_init(&p->work, NULL);
     pthread_cond_init(&p->left, NULL);
     p->n = 1;
+    p->pid = getpid();
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, THREAD_STACK);
@@ -598,6 +611,8 @@ static void report(const struct marking *mk) {
 }
 
 size_t mg_mark_all(movgc_heap *h, const struct mark_tables *t) {
+    if (h->markers && h->markers->pid != getpid())  /* [mark.fork] */
+        mg_mark_free(h);
     if (!h->markers && h->gc_threads > 1) {
         h->markers = pool_new(h->gc_threads);
         if (!h->markers)  /* no thread would start: mark alone from now on */
