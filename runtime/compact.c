@@ -41,8 +41,10 @@
 #include "vm.h"
 
 /* The passes that count bits get a copy built for CPUs with popcnt, picked
- * at load time; without it __builtin_popcountll is a library call. */
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__)
+ * at load time; without it __builtin_popcountll is a library call.  Not
+ * under ThreadSanitizer: the picking runs before its runtime starts. */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__) && \
+    !defined(__SANITIZE_THREAD__)
 #define POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
 #else
 #define POPCNT_CLONES
