@@ -56,6 +56,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -81,6 +82,7 @@ struct worker {
     size_t live_bytes;       /* bytes of the objects it scanned */
     size_t scanned;          /* objects it scanned, for MOVGC_VERBOSE */
     size_t shared;           /* entries it gave to the shared stack */
+    uint64_t cpu_ns;         /* its CPU time in this collection's drains */
     void *stale;             /* a reference into the nursery's free part */
     unsigned seen;           /* last round joined (marker threads) */
     pthread_t thread;
@@ -406,15 +408,26 @@ ALWAYS_INLINE bool run(struct worker *w, bool par) {
 static bool run_solo(struct worker *w) { return run(w, false); }
 static bool run_shared(struct worker *w) { return run(w, true); }
 
+/* CPU time of the calling thread, for MOVGC_VERBOSE: what a worker would
+ * take on a core of its own, whatever else the machine runs. */
+static uint64_t thread_cpu_ns(void) {
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* Scan until the round is over [mark.end]. */
 static void drain_round(struct worker *w) {
     struct markers *p = w->mk->pool;
+    uint64_t t0 = thread_cpu_ns();
     for (;;) {
         bool empty = alone(p) ? run_solo(w) : run_shared(w);
         if (empty && !take(p, w))
             break;
     }
     w->lo = w->sp = 0;
+    w->cpu_ns += thread_cpu_ns() - t0;
 }
 
 /* The marker threads' loop: wait for a round, drain, say so. */
@@ -464,8 +477,10 @@ static void drain(struct marking *mk) {
         if (has_work(w0))
             round_all(mk);
     } else {
+        uint64_t t0 = thread_cpu_ns();
         run_solo(w0);
         w0->lo = w0->sp = 0;
+        w0->cpu_ns += thread_cpu_ns() - t0;
     }
     for (unsigned i = 0; i < mk->n; i++) {
         void *bad = mk->w[i].stale;
@@ -596,18 +611,25 @@ static void *fin_keep(void *obj, void *ctx) {
 }
 static void fin_drain(void *ctx) { drain(ctx); }
 
-/* Under MOVGC_VERBOSE: how the work was spread. */
+/* Under MOVGC_VERBOSE: how the work was spread, and each thread's CPU
+ * time in the drains. */
 static void report(const struct marking *mk) {
-    char line[256];
-    int len = snprintf(line, sizeof line, "movgc: mark on %u thread%s, objects scanned",
-                       mk->n, mk->n > 1 ? "s" : "");
+    char line[512];
+    size_t len = (size_t)snprintf(line, sizeof line, "movgc: mark on %u thread%s, "
+                                  "objects scanned", mk->n, mk->n > 1 ? "s" : "");
     size_t shared = 0;
-    for (unsigned i = 0; i < mk->n && len > 0 && (size_t)len < sizeof line; i++) {
-        len += snprintf(line + len, sizeof line - (size_t)len, "%s%zu",
-                        i ? " / " : " ", mk->w[i].scanned);
+    for (unsigned i = 0; i < mk->n && len < sizeof line; i++) {
+        len += (size_t)snprintf(line + len, sizeof line - len, "%s%zu",
+                                i ? " / " : " ", mk->w[i].scanned);
         shared += mk->w[i].shared;
     }
-    fprintf(stderr, "%s; %zu shared\n", line, shared);
+    if (len < sizeof line)
+        len += (size_t)snprintf(line + len, sizeof line - len,
+                                "; %zu shared; CPU ms", shared);
+    for (unsigned i = 0; i < mk->n && len < sizeof line; i++)
+        len += (size_t)snprintf(line + len, sizeof line - len, "%s%.3f",
+                                i ? " / " : " ", (double)mk->w[i].cpu_ns / 1e6);
+    fprintf(stderr, "%s\n", line);
 }
 
 size_t mg_mark_all(movgc_heap *h, const struct mark_tables *t) {
@@ -632,6 +654,7 @@ size_t mg_mark_all(movgc_heap *h, const struct mark_tables *t) {
         w->mk = &mk;
         w->live_bytes = w->scanned = w->shared = 0;
         w->head = w->count = w->tick = 0;
+        w->cpu_ns = 0;
     }
     mg_handles_each_pinned(h, mark_pinned, &mk);
     mg_roots_visit(h, mark_root, &mk);
