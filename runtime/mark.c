@@ -381,28 +381,35 @@ static bool take(struct markers *p, struct worker *w) {
  * are in cache by the time they are read. */
 ALWAYS_INLINE bool run(struct worker *w, bool par) {
     struct markers *p = w->mk->pool;
+    unsigned head = w->head, count = w->count;  /* in registers meanwhile */
+    bool empty = false;
     for (;;) {
-        while (w->count < AHEAD && has_work(w)) {
+        while (count < AHEAD && has_work(w)) {
             uintptr_t e = w->stack[--w->sp];
             __builtin_prefetch(mg_hdr((void *)(e & ~CLAIMED)), 1);
-            w->ring[(w->head + w->count++) % AHEAD] = e;
+            w->ring[(head + count++) % AHEAD] = e;
         }
-        if (w->count == 0)
-            return true;
-        uintptr_t e = w->ring[w->head];
-        w->head = (w->head + 1) % AHEAD;
-        w->count--;
+        if (count == 0) {
+            empty = true;
+            break;
+        }
+        uintptr_t e = w->ring[head];
+        head = (head + 1) % AHEAD;
+        count--;
         scan(w, e, par);
         if (!p)
             continue;
         if (wanted(p, w)) {
             share(p, w);
             if (!par)
-                return false;
+                break;
         } else if (par && ++w->tick % SOLO_EVERY == 0 && alone(p)) {
-            return false;
+            break;
         }
     }
+    w->head = head;
+    w->count = count;
+    return empty;
 }
 
 static bool run_solo(struct worker *w) { return run(w, false); }
