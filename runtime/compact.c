@@ -1,5 +1,5 @@
-/* compact.c -- the full collection: mark, plan, update, slide, release.
- * Mark bits and forwarding data live off to the side, in tables made for
+/* compact.c -- the full collection: mark (mark.c), plan, update, slide,
+ * release.  Mark bits and forwarding data live off to the side, in tables made for
  * the collection and dropped after it, so the header stays one word.
  *
  * Tables over the old space [base, top), one bit per 8-byte word:
@@ -37,11 +37,14 @@
 
 #include "error.h"
 #include "heap.h"
+#include "mark.h"
 #include "vm.h"
 
 /* The passes that count bits get a copy built for CPUs with popcnt, picked
- * at load time; without it __builtin_popcountll is a library call. */
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__)
+ * at load time; without it __builtin_popcountll is a library call.  Not
+ * under ThreadSanitizer: the picking runs before its runtime starts. */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__) && \
+    !defined(__SANITIZE_THREAD__)
 #define POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
 #else
 #define POPCNT_CLONES
@@ -77,8 +80,7 @@ struct full {
     char **table;         /* per block destination */
     size_t table_bytes;
     bool any_pinned;
-    void **stack;         /* mark stack */
-    size_t sp, cap;
+    struct mark_tables mt; /* the bitmaps, as marking sees them */
     size_t live_bytes;
     size_t bound;         /* [compact.bound] in words from base */
     bool moving;          /* some object may move: update and slide needed */
@@ -106,22 +108,6 @@ static bool bit_get(const struct bitmap *b, size_t i) {
     return (b->w[i >> 6] >> (i & 63)) & 1;
 }
 
-static void bit_set(struct bitmap *b, size_t i) {
-    b->w[i >> 6] |= (uint64_t)1 << (i & 63);
-}
-
-/* Set bits [lo, hi). */
-static void bits_set(struct bitmap *b, size_t lo, size_t hi) {
-    while (lo < hi) {
-        size_t k = lo & 63, n = 64 - k;
-        if (n > hi - lo)
-            n = hi - lo;
-        uint64_t m = n == 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1) << k;
-        b->w[lo >> 6] |= m;
-        lo += n;
-    }
-}
-
 static size_t old_word(const struct full *f, const void *p) {
     return (size_t)((const char *)p - f->base) >> 3;
 }
@@ -132,164 +118,9 @@ static inline bool in_old(const struct full *f, const void *obj) {
            (uintptr_t)(f->top - f->base);
 }
 
-/* =============================================================== marking */
-
-static void grow_stack(struct full *f) {
-    size_t cap = f->cap ? f->cap * 2 : 4096;
-    void **s = realloc(f->stack, cap * sizeof *s);
-    if (!s) {
-        mg_error(f->h, MOVGC_E_CORRUPT, "full GC: no memory for the mark stack");
-        abort();
-    }
-    f->stack = s;
-    f->cap = cap;
-}
-
-static inline void push(struct full *f, void *obj) {
-    if (f->sp == f->cap)
-        grow_stack(f);
-    f->stack[f->sp++] = obj;
-}
-
-/* Mark obj if it was not, and push it to be scanned.  Marking an old object
- * sets only the bit of its header word and reads nothing of the object:
- * the object is first touched when scanned, after a prefetch. */
-static inline void mark(struct full *f, void *obj) {
-    uintptr_t w = ((uintptr_t)obj - MG_WORD - (uintptr_t)f->base) / 8;
-    if (w < (uintptr_t)(f->top - f->base) / 8) {
-        uint64_t bit = (uint64_t)1 << (w & 63);
-        uint64_t *word = &f->live.w[w >> 6];
-        if ((*word & bit) || (f->any_pinned && bit_get(&f->pinned, w)))
-            return;
-        *word |= bit;
-    } else if (mg_in_nursery(f->h, obj)) {
-        size_t n = (size_t)((char *)obj - f->h->nursery.from) >> 3;
-        if ((uintptr_t)obj - MG_WORD - (uintptr_t)f->h->nursery.from >=
-            (uintptr_t)(f->h->pub.alloc_ptr_ - f->h->nursery.from)) {
-            /* the empty semispace, or past the allocated part: no object */
-            mg_error(f->h, MOVGC_E_CORRUPT,
-                     "full GC: reference %p points into the nursery but at no "
-                     "object (a stale pointer kept across a collection?)", obj);
-            return;
-        }
-        if (bit_get(&f->nmark, n))
-            return;
-        bit_set(&f->nmark, n);
-    } else {
-        struct large *l = mg_los_of(obj);
-        if (l->marked)
-            return;
-        l->marked = 1;
-    }
-    push(f, obj);
-}
-
-/* Account obj, complete its 'live' bits [compact.live], mark its slots. */
-static void scan(struct full *f, void *obj) {
-    uintptr_t w = ((uintptr_t)obj - MG_WORD - (uintptr_t)f->base) / 8;
-    uint64_t hdr = *mg_hdr(obj);
-    if (w < (uintptr_t)(f->top - f->base) / 8) {
-        size_t words = mg_hdr_size(hdr) / 8;
-        if (!(f->any_pinned && bit_get(&f->pinned, w))) {
-            bits_set(&f->live, w + 1, w + words);
-            f->live_bytes += words * 8;
-        }
-    } else if (mg_in_nursery(f->h, obj)) {
-        f->live_bytes += mg_hdr_size(hdr);
-    } else {
-        f->live_bytes += mg_los_of(obj)->map_bytes;
-    }
-    size_t n = movgc_nrefs(obj);
-    void **slots = mg_slots(obj);
-    for (size_t i = 0; i < n; i++)
-        if (slots[i])
-            mark(f, slots[i]);
-}
-
-/* Scan until the stack is empty.  Objects pass through a small FIFO on
- * their way from the stack to scan(), prefetched as they enter it, so
- * their headers and slots are in cache by the time they are read. */
-static void drain(struct full *f) {
-    enum { AHEAD = 8 };
-    void *ring[AHEAD];
-    unsigned head = 0, count = 0;
-    while (f->sp > 0 || count > 0) {
-        while (count < AHEAD && f->sp > 0) {
-            void *obj = f->stack[--f->sp];
-            __builtin_prefetch(mg_hdr(obj), 1);
-            ring[(head + count++) % AHEAD] = obj;
-        }
-        void *obj = ring[head];
-        head = (head + 1) % AHEAD;
-        count--;
-        scan(f, obj);
-    }
-}
-
-static void mark_root(movgc_heap *h, void **slot, void *ctx) {
-    (void)h;
-    if (*slot)
-        mark(ctx, *slot);
-}
-
-/* Pinned old objects are marked first, through 'pinned' rather than 'live',
- * so that sliding leaves them where they are. */
-static void mark_pinned(movgc_heap *h, void *obj, void *ctx) {
-    struct full *f = ctx;
-    if (!mg_is_old(h, obj)) {
-        mark(f, obj);
-        return;
-    }
-    size_t w = old_word(f, mg_hdr(obj));
-    if (bit_get(&f->pinned, w))
-        return;
-    size_t size = mg_obj_size(obj);
-    bit_set(&f->pinned, w);
-    bit_set(&f->pinend, w + size / 8);
-    f->live_bytes += size;
-    push(f, obj);
-}
-
-static bool is_marked(struct full *f, void *obj) {
-    movgc_heap *h = f->h;
-    if (in_old(f, obj)) {
-        size_t w = old_word(f, mg_hdr(obj));
-        return bit_get(&f->live, w) || (f->any_pinned && bit_get(&f->pinned, w));
-    }
-    if (mg_in_nursery(h, obj))
-        return bit_get(&f->nmark, (size_t)((char *)obj - h->nursery.from) >> 3);
-    return mg_los_of(obj)->marked != 0;
-}
-
-/* Weak and finalizer processing in marking terms: objects do not move yet. */
-static void *fin_survivor(void *obj, void *ctx) {
-    return is_marked(ctx, obj) ? obj : NULL;
-}
-static void fin_keep_children(void *obj, void *ctx) {
-    struct full *f = ctx;
-    size_t n = movgc_nrefs(obj);
-    void **slots = mg_slots(obj);
-    for (size_t i = 0; i < n; i++)
-        if (slots[i] && slots[i] != obj)  /* a self reference does not delay it */
-            mark(f, slots[i]);
-}
-static void *fin_keep(void *obj, void *ctx) {
-    mark(ctx, obj);
-    return obj;
-}
-static void fin_drain(void *ctx) { drain(ctx); }
-
-static void mark_all(struct full *f) {
-    movgc_heap *h = f->h;
-    mg_handles_each_pinned(h, mark_pinned, f);
-    mg_roots_visit(h, mark_root, f);
-    mg_handles_visit(h, MG_H_STRONG, mark_root, f);
-    mg_final_visit(h, true, mark_root, f);
-    drain(f);
-    /* Ephemerons, then weak handles are cleared, then finalizers resurrect. */
-    struct mg_gc_ops ops = {fin_survivor, fin_keep_children, fin_keep, fin_drain, f};
-    mg_handles_weak(h, &ops);
-    mg_final_select(h, false, &ops);
+/* Was obj reached?  [compact.live] */
+static bool is_marked(const struct full *f, void *obj) {
+    return mg_mark_reached(f->h, &f->mt, obj);
 }
 
 /* ================================================================= holes */
@@ -730,7 +561,6 @@ static void tables_free(struct full *f) {
     bitmap_free(&f->nmark);
     if (f->table)
         mg_vm_unmap(f->table, f->table_bytes);
-    free(f->stack);
 }
 
 static bool tables_new(struct full *f) {
@@ -766,8 +596,11 @@ bool mg_compact_collect(movgc_heap *h, struct compact_times *out, size_t *live) 
         return false;
     }
     f.gaps.g = mg_old_take_gaps(h, &f.gaps.cap);
+    f.mt = (struct mark_tables){f.base, f.top, f.live.w,
+                                f.any_pinned ? f.pinned.w : NULL,
+                                f.any_pinned ? f.pinend.w : NULL, f.nmark.w};
     uint64_t t0 = mg_now_ns();
-    mark_all(&f);
+    f.live_bytes = mg_mark_all(h, &f.mt);
     uint64_t t1 = mg_now_ns();
     select_regions(&f);
     char *new_top = plan(&f);

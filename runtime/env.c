@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "error.h"
 
@@ -14,6 +15,8 @@
 #define MIN_NURSERY_MAX ((size_t)64 << 10)
 #define DEFAULT_GROWTH 1.25  /* reported in cfg; the policy adapts it */
 #define DEFAULT_PROMOTE_AGE 2u
+#define DEFAULT_GC_THREADS_MAX 8u  /* the default: online cores, at most this */
+#define GC_THREADS_MAX 64u
 
 /* "123", "64K", "4M", "1G" (case-insensitive suffix) -> bytes. */
 static bool parse_size(const char *s, size_t *out) {
@@ -99,6 +102,29 @@ static bool env_promote_age(const movgc_config *cfg, unsigned *out) {
     return false;
 }
 
+/* MOVGC_GC_THREADS: 1 to GC_THREADS_MAX; by default the online cores,
+ * at most DEFAULT_GC_THREADS_MAX. */
+static bool env_gc_threads(const movgc_config *cfg, unsigned *out) {
+    const char *s = getenv("MOVGC_GC_THREADS");
+    if (!s) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        *out = n < 1 ? 1u : n > (long)DEFAULT_GC_THREADS_MAX ? DEFAULT_GC_THREADS_MAX
+                                                             : (unsigned)n;
+        return true;
+    }
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(s, &end, 10);
+    if (*s < '0' || *s > '9' || errno || *end != '\0' || n < 1 || n > GC_THREADS_MAX) {
+        mg_error_cfg(cfg, MOVGC_E_CONFIG,
+                     "MOVGC_GC_THREADS='%s' must be a number from 1 to %u", s,
+                     GC_THREADS_MAX);
+        return false;
+    }
+    *out = (unsigned)n;
+    return true;
+}
+
 static bool check_config(const movgc_config *cfg) {
     if (cfg->growth != 0 && !(cfg->growth >= 1.0 && cfg->growth <= 100.0)) {
         mg_error_cfg(cfg, MOVGC_E_CONFIG,
@@ -130,7 +156,8 @@ bool mg_env_settings(const movgc_config *cfg, struct settings *out) {
         !env_flag(cfg, "MOVGC_VERIFY", MOVGC_VERIFY, &c->flags) ||
         !env_flag(cfg, "MOVGC_VERBOSE", MOVGC_VERBOSE, &c->flags) ||
         !env_flag(cfg, "MOVGC_PROTECT", MOVGC_PROTECT, &c->flags) ||
-        !env_promote_age(cfg, &out->promote_age))
+        !env_promote_age(cfg, &out->promote_age) ||
+        !env_gc_threads(cfg, &out->gc_threads))
         return false;
     if (!env_size(cfg, "MOVGC_NURSERY_MAX", &out->nursery_max))
         return false;

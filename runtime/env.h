@@ -14,6 +14,7 @@ struct settings {
     bool nursery_default;   /* neither the caller nor MOVGC_NURSERY sized it */
     size_t nursery_max;     /* MOVGC_NURSERY_MAX: cap of the adaptive nursery */
     bool growth_fixed;      /* the caller or MOVGC_GROWTH set the growth */
+    unsigned gc_threads;    /* MOVGC_GC_THREADS: threads marking a full GC */
 };
 
 /* Fill *out from cfg (may be NULL) and the environment.  false after a

@@ -13,6 +13,7 @@
 #include "compact.h"
 #include "env.h"
 #include "error.h"
+#include "mark.h"
 #include "verify.h"
 #include "vm.h"
 
@@ -59,6 +60,7 @@ movgc_heap *movgc_heap_new(const movgc_config *cfg) {
         return NULL;
     }
     h->cfg = s.cfg;
+    h->gc_threads = s.gc_threads;
     mg_owner_init(h);
     mg_los_init(&h->los);
     size_t limit = h->cfg.heap_limit;
@@ -87,6 +89,7 @@ void movgc_heap_free(movgc_heap *h) {
     mg_roots_check_empty(h);
     mg_protect_free(h);
     mg_pauses_report(h);
+    mg_mark_free(h);
     mg_los_free(h);
     mg_old_free(h);
     mg_nursery_free(h);

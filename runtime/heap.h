@@ -57,6 +57,8 @@ struct movgc_heap {
     _Atomic uintptr_t owner;     /* [owner.one] */
     struct protect protect;      /* MOVGC_PROTECT */
     struct pauses pauses;        /* pause distributions (pauses.c) */
+    unsigned gc_threads;         /* MOVGC_GC_THREADS: workers marking a full GC */
+    struct markers *markers;     /* marker threads (mark.c), started lazily */
 };
 
 /* Is the calling thread h's owner?  Reports MOVGC_E_MISUSE naming op and

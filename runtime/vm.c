@@ -18,11 +18,16 @@ static bool injected_failure(void) {
     return --fail_countdown == 0;
 }
 
+/* Heaps on different threads may ask first at the same time: the cache is
+ * atomic (each stores the same value). */
 size_t mg_vm_page(void) {
     static size_t page;
-    if (page == 0)
-        page = (size_t)sysconf(_SC_PAGESIZE);
-    return page;
+    size_t p = __atomic_load_n(&page, __ATOMIC_RELAXED);
+    if (p == 0) {
+        p = (size_t)sysconf(_SC_PAGESIZE);
+        __atomic_store_n(&page, p, __ATOMIC_RELAXED);
+    }
+    return p;
 }
 
 void *mg_vm_reserve(size_t bytes) {
