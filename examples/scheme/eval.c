@@ -513,6 +513,9 @@ bool equal(V a, V b) {
         case T_STR:
             return str_len(a) == str_len(b) &&
                    memcmp(str_ptr(a), str_ptr(b), (size_t)str_len(a)) == 0;
+        case T_BYTES:
+            return bytes_len(a) == bytes_len(b) &&
+                   memcmp(bytes_ptr(a), bytes_ptr(b), (size_t)bytes_len(a)) == 0;
         case T_VEC:
             if (vec_len(a) != vec_len(b))
                 return false;

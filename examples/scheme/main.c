@@ -30,6 +30,7 @@ static void init(void) {
     prim_port_init();
     prim_ctl_init();
     prim_data_init();
+    prim_bytes_init();
     compile_init();   /* after the primitives: captures some */
     prelude_load();
 }

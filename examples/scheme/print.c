@@ -1,5 +1,6 @@
 /* print.c -- display and write.  Never allocates: safe to call with
  * unrooted values, including from the error path. */
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include "print.h"
@@ -58,31 +59,76 @@ void format_number(char *buf, size_t size, V num) {
         format_flonum(buf, size, flo_val(num));
 }
 
-static void print_string(FILE *out, V s, bool write) {
-    const char *p = str_ptr(s);
-    int64_t i, n = str_len(s);
-    if (!write) {
-        fwrite(p, 1, (size_t)n, out);
-        return;
-    }
-    fputc('"', out);
+/* write's form of a string's bytes, or of a |symbol|'s name: the
+ * delimiter and backslash escaped, control bytes as \xHH; escapes, bytes
+ * 128 and above as they are (a UTF-8 text stays readable). */
+static void print_escaped(FILE *out, const char *p, int64_t n, char delim) {
+    int64_t i;
+    unsigned char c;
+    fputc(delim, out);
     for (i = 0; i < n; i++) {
-        switch (p[i]) {
-        case '"': fputs("\\\"", out); break;
-        case '\\': fputs("\\\\", out); break;
-        case '\n': fputs("\\n", out); break;
-        case '\t': fputs("\\t", out); break;
-        case '\r': fputs("\\r", out); break;
-        default: fputc(p[i], out);
-        }
+        c = (unsigned char)p[i];
+        if (c == (unsigned char)delim || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", out);
+        else if (c == '\t')
+            fputs("\\t", out);
+        else if (c == '\r')
+            fputs("\\r", out);
+        else if (c == 7)
+            fputs("\\a", out);
+        else if (c == 8)
+            fputs("\\b", out);
+        else if (c < 32 || c == 127)
+            fprintf(out, "\\x%x;", c);
+        else
+            fputc(c, out);
     }
-    fputc('"', out);
+    fputc(delim, out);
+}
+
+static void print_string(FILE *out, V s, bool write) {
+    if (write)
+        print_escaped(out, str_ptr(s), str_len(s), '"');
+    else
+        fwrite(str_ptr(s), 1, (size_t)str_len(s), out);
+}
+
+/* Whether a symbol named p[0..n) needs |bars| to read back as itself:
+ * empty, ".", a delimiter or control byte inside, '#' first, or a start
+ * that reads as a number (a digit, or a sign or '.' and then a digit or
+ * '.'; the signed infinities and NaNs). */
+static bool needs_bars(const char *p, int64_t n) {
+    int64_t i;
+    if (n == 0 || (n == 1 && p[0] == '.') || p[0] == '#')
+        return true;
+    for (i = 0; i < n; i++)
+        if ((unsigned char)p[i] <= 32 || strchr("()\"';`,|", p[i]) || p[i] == 127)
+            return true;
+    if (isdigit((unsigned char)p[0]))
+        return true;
+    if (n > 1 && strchr("+-.", p[0]) && (isdigit((unsigned char)p[1]) || p[1] == '.'))
+        return p[0] != '.' || p[1] != '.';     /* "..." is an identifier */
+    return n == 6 && strchr("+-", p[0]) && (!strcmp(p + 1, "inf.0") || !strcmp(p + 1, "nan.0"));
+}
+
+static void print_symbol(FILE *out, V s, bool write) {
+    V name = sym_name(s);
+    if (write && needs_bars(str_ptr(name), str_len(name)))
+        print_escaped(out, str_ptr(name), str_len(name), '|');
+    else
+        print_string(out, name, false);
 }
 
 static void print_char(FILE *out, unsigned c, bool write) {
     size_t i;
+    char u[4];
     if (!write) {
-        fputc((int)c, out);
+        if (c < 256)
+            fputc((int)c, out);   /* a byte, as in strings */
+        else
+            fwrite(u, 1, utf8_put(c, u), out);
         return;
     }
     for (i = 0; i < sizeof char_names / sizeof *char_names; i++)
@@ -90,10 +136,12 @@ static void print_char(FILE *out, unsigned c, bool write) {
             fprintf(out, "#\\%s", char_names[i].name);
             return;
         }
-    if (c < 32 || c > 126)
+    if (c < 32 || (c > 126 && c < 256))
         fprintf(out, "#\\x%x", c);
-    else
-        fprintf(out, "#\\%c", (int)c);
+    else {
+        fputs("#\\", out);
+        fwrite(u, 1, utf8_put(c, u), out);
+    }
 }
 
 static void print_list(FILE *out, V v, bool write) {
@@ -146,7 +194,7 @@ void sx_print(FILE *out, V v, bool write) {
     case T_BOOL: fputs(v == sx_true ? "#t" : "#f", out); break;
     case T_CHAR: print_char(out, char_val(v), write); break;
     case T_STR: print_string(out, v, write); break;
-    case T_SYM: print_string(out, sym_name(v), false); break;
+    case T_SYM: print_symbol(out, v, write); break;
     case T_VEC:
         fputs("#(", out);
         for (i = 0; i < vec_len(v); i++) {
@@ -154,6 +202,12 @@ void sx_print(FILE *out, V v, bool write) {
                 fputc(' ', out);
             sx_print(out, gc_get(v, i), write);
         }
+        fputc(')', out);
+        break;
+    case T_BYTES:
+        fputs("#u8(", out);
+        for (i = 0; i < (size_t)bytes_len(v); i++)
+            fprintf(out, i ? " %u" : "%u", bytes_ptr(v)[i]);
         fputc(')', out);
         break;
     case T_CLOS: print_name(out, "procedure", clos_name(v)); break;
