@@ -3,7 +3,7 @@
 #include <alloca.h>
 #include <stdlib.h>
 #include "code.h"
-#include "integer.h"
+#include "rational.h"
 #include "print.h"
 
 /* Invariants:
@@ -489,6 +489,7 @@ bool eqv(V a, V b) {
     case T_FIX: return fix_val(a) == fix_val(b);
     case T_FLO: return flo_val(a) == flo_val(b);
     case T_BIG: return int_cmp(a, b) == 0;
+    case T_RAT: return rat_eqv(a, b);
     case T_CHAR: return char_val(a) == char_val(b);
     case T_STR: return str_len(a) == 0 && str_len(b) == 0;
     default: return false;

@@ -61,7 +61,27 @@ static const char prelude[] =
     "(define (string-ci>? . ss) (apply string>? (map string-foldcase ss)))\n"
     "(define (string-ci<=? . ss) (apply string<=? (map string-foldcase ss)))\n"
     "(define (string-ci>=? . ss) (apply string>=? (map string-foldcase ss)))\n"
-    "(define (features) (list 'r7rs 'exact-closed 'ieee-float 'movgc 'movgc-scheme))\n"
+    "(define (features) (list 'r7rs 'exact-closed 'ratios 'ieee-float 'movgc 'movgc-scheme))\n"
+    /* The simplest rational within y of x: the continued-fraction walk
+     * of the interval [x - y, x + y], in exact arithmetic; inexact if
+     * either argument is. */
+    "(define (rationalize x y)\n"
+    "  (define (simplest lo hi)\n"
+    "    (cond ((positive? lo) (simplest+ lo hi))\n"
+    "          ((negative? hi) (- (simplest+ (- hi) (- lo))))\n"
+    "          (else 0)))\n"
+    "  (define (simplest+ lo hi)\n"
+    "    (let ((fl (floor lo)))\n"
+    "      (cond ((= fl lo) fl)\n"
+    "            ((< fl (floor hi)) (+ fl 1))\n"
+    "            (else (+ fl (/ (simplest+ (/ (- hi fl)) (/ (- lo fl)))))))))\n"
+    "  (cond ((or (nan? x) (nan? y)) (+ x y))\n"
+    "        ((infinite? y) (if (infinite? x) +nan.0 0.0))\n"
+    "        ((infinite? x) x)\n"
+    "        (else\n"
+    "         (let* ((ex (exact x)) (ey (abs (exact y)))\n"
+    "                (r (simplest (- ex ey) (+ ex ey))))\n"
+    "           (if (and (exact? x) (exact? y)) r (inexact r))))))\n"
     /* (scheme complex) on the real numbers, the only ones there are. */
     "(define (real-part x) (if (number? x) x (error \"real-part: not a number\" x)))\n"
     "(define (imag-part x) (if (number? x) 0 (error \"imag-part: not a number\" x)))\n"

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include "print.h"
 #include "eval.h"
-#include "integer.h"
+#include "rational.h"
 #include "code.h"
 
 static const struct { unsigned code; const char *name; } char_names[] = {
@@ -188,6 +188,12 @@ void sx_print(FILE *out, V v, bool write) {
     case T_BIG: {
         char *s = int_to_cstr(v, 10); /* C memory: printing never allocates */
         fputs(s ? s : "#<bignum: out of memory>", out);
+        free(s);
+        break;
+    }
+    case T_RAT: {
+        char *s = rat_to_cstr(v, 10);
+        fputs(s ? s : "#<rational: out of memory>", out);
         free(s);
         break;
     }

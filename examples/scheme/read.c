@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include "read.h"
 #include "eval.h"
-#include "integer.h"
+#include "rational.h"
 
 static char *tok;        /* token buffer, grown as needed */
 static size_t tokcap;
@@ -110,7 +110,7 @@ V parse_number(const char *s, size_t len, int radix) {
     char buf[128], *end;
     double d;
     V v;
-    if ((v = int_parse(s, len, radix)))
+    if ((v = int_parse(s, len, radix)) || (v = rat_parse(s, len, radix)))
         return v;
     if (len == 0 || len >= sizeof buf)
         return NULL;
@@ -130,6 +130,32 @@ V parse_number(const char *s, size_t len, int radix) {
     if (*end != 0 || !strpbrk(buf, "0123456789") || strpbrk(buf, "xXpPnN"))
         return NULL;
     return make_flo(d);
+}
+
+V parse_prefixed(const char *s, size_t len, int radix) {
+    int exact = -1;        /* -1: as written, 1: #e, 0: #i */
+    V v;
+    while (len > 2 && s[0] == '#') {
+        switch (s[1]) {
+        case 'x': case 'X': radix = 16; break;
+        case 'b': case 'B': radix = 2; break;
+        case 'o': case 'O': radix = 8; break;
+        case 'd': case 'D': radix = 10; break;
+        case 'e': case 'E': exact = 1; break;
+        case 'i': case 'I': exact = 0; break;
+        default: return NULL;
+        }
+        s += 2;
+        len -= 2;
+    }
+    if (exact == 1 && radix == 10 && (v = rat_parse_decimal(s, len)))
+        return v;
+    v = parse_number(s, len, radix);
+    if (!v || exact < 0 || (exact == 1) == is_exact(v))
+        return v;
+    if (exact == 0)
+        return make_flo(type_of(v) == T_RAT ? rat_to_double(v) : int_to_double(v));
+    return isfinite(flo_val(v)) ? rat_from_double(flo_val(v)) : NULL;
 }
 
 static const struct { const char *name; int code; } char_names[] = {
@@ -365,12 +391,8 @@ static V read_hash(struct reader *r) {
         return sx_true;
     if (!strcmp(tok, "#f") || !strcmp(tok, "#false"))
         return sx_false;
-    if (n > 2 && strchr("xXbBoOdD", tok[1])) {
-        int radix = strchr("xX", tok[1]) ? 16 : strchr("bB", tok[1]) ? 2 :
-                    strchr("oO", tok[1]) ? 8 : 10;
-        if ((v = parse_number(tok + 2, n - 2, radix)))
-            return v;
-    }
+    if (n > 2 && strchr("xXbBoOdDeEiI", tok[1]) && (v = parse_prefixed(tok, n, 10)))
+        return v;
     read_error(r, "bad # syntax");
 }
 

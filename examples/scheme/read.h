@@ -18,5 +18,8 @@ void reader_skip_line(struct reader *r);
 /* The number written in s[0..len) in radix, or NULL if it is not one.
  * s is C memory.  May collect. */
 V parse_number(const char *s, size_t len, int radix);
+/* The same after any radix (#x #b #o #d) and exactness (#e #i) prefixes;
+ * #e with a decimal point or exponent reads the decimal exactly. */
+V parse_prefixed(const char *s, size_t len, int radix);
 
 #endif
