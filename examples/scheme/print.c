@@ -13,22 +13,71 @@ static const struct { unsigned code; const char *name; } char_names[] = {
     {0, "null"}, {7, "alarm"}, {8, "backspace"}, {127, "delete"}, {27, "escape"},
 };
 
-/* "1e+21" -> "1e21", "1e-07" -> "1e-7": Scheme's usual exponent form. */
-static void tidy_exponent(char *buf) {
-    char *e = strchr(buf, 'e'), *d;
-    if (!e)
-        return;
-    d = e + 1;
-    if (*d == '+')
-        memmove(d, d + 1, strlen(d));
-    else if (*d == '-')
-        d++;
-    while (d[0] == '0' && d[1])
-        memmove(d, d + 1, strlen(d));
+/* ---- shortest round-trip digits [print.shortest]
+ * For x > 0 finite, the decimal with the fewest significant digits that
+ * strtod reads back as x, and of those the nearest to x.  For each p
+ * from 1 up, let c be x correctly rounded to p digits (printf's %.*e),
+ * and c-, c+ its neighbours among p-digit decimals.  If some p-digit
+ * decimal y reads back as x, y lies in x's rounding interval I, which
+ * is convex and contains x; c is the p-digit decimal nearest to x, so
+ * either c is between x and y (and then in I too), or y is on the other
+ * side of x, where the p-digit decimal nearest to x is c's neighbour
+ * there, which lies between x and y and so is in I.  Trying c, then
+ * c- and c+, with strtod (correctly rounded in glibc) therefore finds a
+ * p-digit decimal whenever one exists, c first when c is one: the search
+ * stops at the least p.  (Printing each p with %.*g and stopping at the
+ * first that reads back, as before, misses the neighbours: 2^-1017
+ * printed in 17 digits where 16 suffice.) */
+
+/* Read back the decimal m * 10^e (m < 10^17). */
+static double decimal_value(int64_t m, int e) {
+    char buf[48];
+    snprintf(buf, sizeof buf, "%llde%d", (long long)m, e);
+    return strtod(buf, NULL);
+}
+
+/* x > 0 finite: its shortest digits into digits[24] (no trailing zeros,
+ * NUL ended, at most 17), and the exponent of the first digit into *point. */
+static void shortest_digits(double x, char *digits, int *point) {
+    char buf[40];
+    int p, e, k;
+    int64_t m, pow10 = 1, cand[3];
+    for (p = 1; p <= 17; p++, pow10 *= 10) {
+        snprintf(buf, sizeof buf, "%.*e", p - 1, x);   /* d.ddde[+-]XX */
+        m = 0;
+        for (k = 0; buf[k] != 'e'; k++)
+            if (buf[k] != '.')
+                m = m * 10 + (buf[k] - '0');
+        e = atoi(buf + k + 1);
+        cand[0] = m;
+        cand[1] = m - 1;
+        cand[2] = m + 1;
+        for (k = 0; k < 3; k++) {
+            int64_t c = cand[k];
+            int ce = e;
+            if (c < pow10) {                 /* below 10^(p-1): one digit less */
+                c = pow10 * 10 - 1;
+                ce--;
+            } else if (c >= pow10 * 10) {    /* carried to 10^p */
+                c = pow10;
+                ce++;
+            }
+            if (decimal_value(c, ce - (p - 1)) == x) {
+                snprintf(digits, 24, "%lld", (long long)c);
+                *point = ce;
+                for (e = (int)strlen(digits); e > 1 && digits[e - 1] == '0'; e--)
+                    digits[e - 1] = 0;
+                return;
+            }
+        }
+    }
+    abort();   /* unreachable: 17 significant digits always read back */
 }
 
 static void format_flonum(char *buf, size_t size, double d) {
-    int prec;
+    char digits[24];
+    int point, n, k;
+    size_t at = 0;
     if (isnan(d)) {
         snprintf(buf, size, "+nan.0");
         return;
@@ -42,14 +91,22 @@ static void format_flonum(char *buf, size_t size, double d) {
         snprintf(buf, size, "%.1f", d);
         return;
     }
-    /* Else the shortest precision that reads back as the same double. */
-    for (prec = 1; prec < 17; prec++) {
-        snprintf(buf, size, "%.*g", prec, d);
-        if (strtod(buf, NULL) == d)
-            break;
+    shortest_digits(fabs(d), digits, &point);
+    n = (int)strlen(digits);
+    if (d < 0)
+        buf[at++] = '-';
+    if (point < -4 || point >= n) {            /* d.ddde[-]x, as %g would */
+        at += (size_t)snprintf(buf + at, size - at, "%c%s%s", digits[0], n > 1 ? "." : "", digits + 1);
+        snprintf(buf + at, size - at, "e%d", point);
+    } else if (point < 0) {                    /* 0.000ddd */
+        buf[at++] = '0';
+        buf[at++] = '.';
+        for (k = -1; k > point; k--)
+            buf[at++] = '0';
+        snprintf(buf + at, size - at, "%s", digits);
+    } else {                                   /* ddd.ddd */
+        snprintf(buf + at, size - at, "%.*s.%s", point + 1, digits, digits + point + 1);
     }
-    snprintf(buf, size, "%.*g", prec, d);
-    tidy_exponent(buf);
 }
 
 void format_number(char *buf, size_t size, V num) {
