@@ -112,12 +112,15 @@ V make_str(const char *p, size_t len) {
 
 /* As make_str: p must be C memory, or NULL for zero bytes. */
 V make_bytes(const void *p, size_t len) {
-    int64_t n = (int64_t)len;
-    V b = gc_alloc(T_BYTES, 0, 8 + len);
-    memcpy(gc_raw(b), &n, 8);
+    V n, b;
+    FRAME;
+    n = make_fix((int64_t)len);
+    ROOT(n);
+    b = gc_alloc(T_BYTES, 1, len);
+    gc_set(b, 0, n);
     if (p)
         memcpy(bytes_ptr(b), p, len);
-    return b;
+    RETURN(b);
 }
 
 V make_char_code(unsigned c) {

@@ -33,7 +33,7 @@ enum {
     T_CONT,      /* | uint64 id of its escape point (prim_ctl.c) */
     T_PROMISE,   /* box | box: (done? . value-or-thunk) (prim_data.c) */
     T_MACRO,     /* literals rules ellipsis defenv | (macro.h) */
-    T_BYTES,     /* | int64 length, bytes (a bytevector, prim_bytes.c) */
+    T_BYTES,     /* length(fixnum) | bytes (a bytevector, prim_bytes.c) */
     T_RAT        /* | a ratio of exact integers (rational.h) */
 };
 
@@ -106,10 +106,12 @@ static inline int64_t str_len(V s) { return fix_val(s); }
 static inline char *str_ptr(V s) { return (char *)gc_raw(s) + 8; }
 V make_str(const char *p, size_t len);           /* may collect; p may be NULL */
 
-/* ---- bytevectors: raw bytes the collector moves but never scans.  A
- * pointer from bytes_ptr is good only until the next allocation. */
-static inline int64_t bytes_len(V b) { return fix_val(b); }
-static inline uint8_t *bytes_ptr(V b) { return (uint8_t *)gc_raw(b) + 8; }
+/* ---- bytevectors: raw bytes the collector moves but never scans.  The
+ * length is in the one slot, so the raw bytes are the bytes themselves:
+ * movgc_data() of a bytevector is what C gets (foreign.c).  A pointer
+ * from bytes_ptr is good only until the next allocation. */
+static inline int64_t bytes_len(V b) { return fix_val(gc_get(b, 0)); }
+static inline uint8_t *bytes_ptr(V b) { return (uint8_t *)gc_data(b); }
 V make_bytes(const void *p, size_t len);          /* may collect; p may be NULL */
 
 /* ---- symbols */
