@@ -61,6 +61,12 @@ static const char prelude[] =
     "(define (string-ci>? . ss) (apply string>? (map string-foldcase ss)))\n"
     "(define (string-ci<=? . ss) (apply string<=? (map string-foldcase ss)))\n"
     "(define (string-ci>=? . ss) (apply string>=? (map string-foldcase ss)))\n"
+    /* (foreign-procedure "name" (type ...) ret): foreign.c */
+    "(define-syntax foreign-procedure\n"
+    "  (syntax-rules ()\n"
+    "    ((_ name (arg ...) ret)\n"
+    "     (let ((f (%foreign-procedure name '(arg ...) 'ret)))\n"
+    "       (lambda args (apply %foreign-call f args))))))\n"
     "(define (features) (list 'r7rs 'exact-closed 'ratios 'ieee-float 'movgc 'movgc-scheme))\n"
     /* The simplest rational within y of x: the continued-fraction walk
      * of the interval [x - y, x + y], in exact arithmetic; inexact if

@@ -34,7 +34,8 @@ enum {
     T_PROMISE,   /* box | box: (done? . value-or-thunk) (prim_data.c) */
     T_MACRO,     /* literals rules ellipsis defenv | (macro.h) */
     T_BYTES,     /* length(fixnum) | bytes (a bytevector, prim_bytes.c) */
-    T_RAT        /* | a ratio of exact integers (rational.h) */
+    T_RAT,       /* | a ratio of exact integers (rational.h) */
+    T_FOREIGN    /* name arg-types ret-type | C function pointer (foreign.c) */
 };
 
 /* Global roots: constants, shared small numbers and characters. */
