@@ -24,7 +24,8 @@ enum {
     /* derived forms expanded by derived.c */
     SF_DERIVED_FIRST, SF_RECORD = SF_DERIVED_FIRST, SF_CASE_LAMBDA,
     SF_PARAMETERIZE, SF_DELAY, SF_DELAY_FORCE, SF_COND_EXPAND,
-    SF_LET_VALUES, SF_LETSTAR_VALUES, SF_DEFINE_VALUES, SF_DERIVED_LAST
+    SF_LET_VALUES, SF_LETSTAR_VALUES, SF_DEFINE_VALUES, SF_INCLUDE,
+    SF_INCLUDE_CI, SF_SYNTAX_ERROR, SF_DERIVED_LAST
 };
 
 static const struct { const char *name; unsigned form; } forms[] = {
@@ -41,6 +42,8 @@ static const struct { const char *name; unsigned form; } forms[] = {
     {"delay-force", SF_DELAY_FORCE},
     {"cond-expand", SF_COND_EXPAND}, {"let-values", SF_LET_VALUES},
     {"let*-values", SF_LETSTAR_VALUES}, {"define-values", SF_DEFINE_VALUES},
+    {"include", SF_INCLUDE}, {"include-ci", SF_INCLUDE_CI},
+    {"syntax-error", SF_SYNTAX_ERROR},
 };
 
 /* Where a form may stand: at top level (define is global), first in a
@@ -302,6 +305,8 @@ static void scan_defines(V xs, V cenv, V *head, V *tail) {
         case SF_RECORD:
         case SF_DEFINE_VALUES:
         case SF_COND_EXPAND:    /* definitions in disguise */
+        case SF_INCLUDE:
+        case SF_INCLUDE_CI:
             x = derived_expand((enum derived)(form_of(car(x), cenv) - SF_DERIVED_FIRST), x);
             x = cons(x, NULL);
             scan_defines(x, cenv, head, tail);

@@ -61,6 +61,21 @@ static const char prelude[] =
     "(define (string-ci>? . ss) (apply string>? (map string-foldcase ss)))\n"
     "(define (string-ci<=? . ss) (apply string<=? (map string-foldcase ss)))\n"
     "(define (string-ci>=? . ss) (apply string>=? (map string-foldcase ss)))\n"
+    /* Ports closed when proc or thunk returns; the current port is
+     * rebound for the thunk's dynamic extent.  Continuations only
+     * escape, so the thunk's port is closed on every way out. */
+    "(define (call-with-port port proc)\n"
+    "  (call-with-values (lambda () (proc port))\n"
+    "    (lambda vals (close-port port) (apply values vals))))\n"
+    "(define (%with-port port install thunk)\n"
+    "  (let ((old #f))\n"
+    "    (dynamic-wind (lambda () (set! old (install port)))\n"
+    "                  thunk\n"
+    "                  (lambda () (install old) (close-port port)))))\n"
+    "(define (with-input-from-file path thunk)\n"
+    "  (%with-port (open-input-file path) %set-current-input-port! thunk))\n"
+    "(define (with-output-to-file path thunk)\n"
+    "  (%with-port (open-output-file path) %set-current-output-port! thunk))\n"
     /* (foreign-procedure "name" (type ...) ret): foreign.c */
     "(define-syntax foreign-procedure\n"
     "  (syntax-rules ()\n"

@@ -295,6 +295,38 @@ static V p_read_line(int argc, V *argv) {
     free(buf);
     return s;
 }
+/* (read-string k [port]): up to k characters (bytes), or eof. */
+static V p_read_string(int argc, V *argv) {
+    int64_t k = check_index(argv[0], 0, (int64_t)1 << 40, "read-string");
+    FILE *f = in_file(argc, argv, 1, "read-string");
+    char *buf = malloc(k ? (size_t)k : 1);
+    size_t n;
+    V s;
+    if (!buf)
+        sx_out_of_memory();
+    n = fread(buf, 1, (size_t)k, f);
+    if (n == 0 && k > 0) {
+        free(buf);
+        return sx_eof;
+    }
+    s = make_str(buf, n);   /* FIXME: leaks buf on "out of memory", as read-line */
+    free(buf);
+    return s;
+}
+
+/* (%set-current-input-port! p) and the output one: install p as the
+ * default port, return the one it replaces (with-input-from-file). */
+static V set_current(V *cur, V p, uint32_t dir, const char *who) {
+    V old = *cur;
+    check_type(p, T_PORT, who, "a port");
+    if (!(port_of(p)->flags & dir))
+        sx_type_error(who, dir == P_IN ? "an input port" : "an output port", p);
+    *cur = p;
+    return old;
+}
+static V p_set_current_input(int argc, V *argv) { ARGC_UNUSED; return set_current(&std_in, argv[0], P_IN, "%set-current-input-port!"); }
+static V p_set_current_output(int argc, V *argv) { ARGC_UNUSED; return set_current(&std_out, argv[0], P_OUT, "%set-current-output-port!"); }
+
 static V p_read(int argc, V *argv) {
     struct reader rd;
     rd.in = in_file(argc, argv, 0, "read");
@@ -434,6 +466,9 @@ void prim_port_init(void) {
     def_prim("peek-char", p_peek_char, 0, 1, 0);
     def_prim("read-line", p_read_line, 0, 1, 0);
     def_prim("read", p_read, 0, 1, 0);
+    def_prim("read-string", p_read_string, 1, 2, 0);
+    def_prim("%set-current-input-port!", p_set_current_input, 1, 1, 0);
+    def_prim("%set-current-output-port!", p_set_current_output, 1, 1, 0);
     def_prim("char-ready?", p_char_ready, 0, 1, 0);
     def_prim("eof-object", p_eof_object, 0, 0, 0);
     def_prim("eof-object?", p_eof_object_p, 1, 1, 0);
