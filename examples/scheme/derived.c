@@ -567,6 +567,7 @@ static void include_file(V x, V path, bool ci, V *head, V *tail) {
         sx_error("include: cannot open file", path);
     rd.in = in;
     rd.line = 1;
+    rd.track = false;   /* the include form's own line locates these */
     sx_barrier_open(&c);
     if (setjmp(c.jb)) {
         sx_recover(&c);

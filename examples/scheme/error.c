@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include "eval.h"
 #include "print.h"
+#include "read.h"
 
 struct sx_catch *sx_catcher;
 V sx_cur_expr, sx_handlers, sx_winders, sx_thrown;
@@ -32,10 +33,22 @@ static _Noreturn void unwind(void) {
     jump_to_catcher();
 }
 
+/* "in: expr", and for a located one "at: file:line" (the file's last
+ * path component) or "at: line N". */
 static void print_where(V expr) {
-    if (expr) {
-        fputs("\n  in: ", stderr);
-        sx_print(stderr, expr, true);
+    V file;
+    if (!expr)
+        return;
+    fputs("\n  in: ", stderr);
+    sx_print(stderr, src_form(expr), true);
+    if (type_of(expr) != T_SRC)
+        return;
+    file = gc_get(expr, 1);
+    if (type_of(file) == T_STR) {
+        const char *slash = strrchr(str_ptr(file), '/');
+        fprintf(stderr, "\n  at: %s:%d", slash ? slash + 1 : str_ptr(file), *(int32_t *)gc_data(expr));
+    } else {
+        fprintf(stderr, "\n  at: line %d", *(int32_t *)gc_data(expr));
     }
 }
 

@@ -5,6 +5,7 @@
 #include "code.h"
 #include "rational.h"
 #include "print.h"
+#include "read.h"
 
 /* Invariants:
  * [eval.rooted]: every C local below that holds a value is on the shadow
@@ -22,6 +23,8 @@
 
 void eval_init(void) {
     gc_global(&sx_cur_expr);
+    gc_global(&sx_src_lines);
+    gc_global(&sx_src_file);
     gc_global(&sx_handlers);
     gc_global(&sx_winders);
     gc_global(&sx_thrown);

@@ -119,6 +119,6 @@ void prelude_load(void) {
         perror("scheme: prelude");
         exit(1);
     }
-    sx_load_stream(in);
+    sx_load_stream(in, "prelude");
     fclose(in);
 }

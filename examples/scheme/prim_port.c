@@ -331,6 +331,7 @@ static V p_read(int argc, V *argv) {
     struct reader rd;
     rd.in = in_file(argc, argv, 0, "read");
     rd.line = 1;
+    rd.track = false;
     return sx_read(&rd);
 }
 static V p_char_ready(int argc, V *argv) { (void)in_file(argc, argv, 0, "char-ready?"); return sx_true; }

@@ -26,8 +26,9 @@ static inline double num_d(V v) {
 /* An exact integer argument in [lo, hi]. */
 int64_t check_index(V v, int64_t lo, int64_t hi, const char *who);
 
-/* Read and evaluate every datum of in, globally.  May collect. */
-int sx_load_stream(FILE *in);
+/* Read and evaluate every datum of in, globally; errors name the file
+ * 'name' (NULL: none) and the line.  May collect. */
+int sx_load_stream(FILE *in, const char *name);
 
 void prim_num_init(void);
 void prim_list_init(void);

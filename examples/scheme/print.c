@@ -278,6 +278,7 @@ void sx_print(FILE *out, V v, bool write) {
     case T_CONT: fputs("#<continuation>", out); break;
     case T_PROMISE: fputs("#<promise>", out); break;
     case T_MACRO: fputs("#<macro>", out); break;
+    case T_SRC: sx_print(out, gc_get(v, 0), write); break;
     case T_FOREIGN: print_name(out, "foreign-procedure", gc_get(v, 0)); break;
     case T_RTD: print_name(out, "record-type", gc_get(v, 0)); break;
     case T_RECORD:

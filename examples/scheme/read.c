@@ -9,6 +9,8 @@
 #include "eval.h"
 #include "rational.h"
 
+V sx_src_lines, sx_src_file;
+static int src_count;    /* entries in sx_src_lines */
 static char *tok;        /* token buffer, grown as needed */
 static size_t tokcap;
 
@@ -285,10 +287,22 @@ static V read_string(struct reader *r) {
     return make_str(tok, n);
 }
 
+V src_locate(V x, int32_t line, V file) {
+    V loc;
+    FRAME;
+    ROOT(x);
+    ROOT(file);
+    loc = gc_alloc(T_SRC, 2, sizeof(int32_t));
+    gc_set(loc, 0, x);
+    gc_set(loc, 1, file);
+    *(int32_t *)gc_data(loc) = line;
+    RETURN(loc);
+}
+
 /* The rest of a list after its '(' (or a vector's after "#("). */
 static V read_list(struct reader *r, bool vector) {
     V head = NULL, tail = NULL, item = NULL;
-    int c;
+    int c, line = r->line;
     FRAME;
     ROOT(head);
     ROOT(tail);
@@ -319,6 +333,12 @@ static V read_list(struct reader *r, bool vector) {
         else
             head = item;
         tail = item;
+    }
+    if (!vector && r->track && head && src_count < SRC_LINES_MAX) {
+        item = make_fix(line);
+        item = cons(head, item);
+        sx_src_lines = cons(item, sx_src_lines);
+        src_count++;
     }
     if (vector) {
         int64_t i, n = list_length(head);
@@ -426,4 +446,10 @@ static V read_datum(struct reader *r, int c) {
     }
 }
 
-V sx_read(struct reader *r) { return read_datum(r, skip_space(r)); }
+V sx_read(struct reader *r) {
+    if (r->track) {
+        sx_src_lines = NULL;
+        src_count = 0;
+    }
+    return read_datum(r, skip_space(r));
+}

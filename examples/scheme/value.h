@@ -35,7 +35,8 @@ enum {
     T_MACRO,     /* literals rules ellipsis defenv | (macro.h) */
     T_BYTES,     /* length(fixnum) | bytes (a bytevector, prim_bytes.c) */
     T_RAT,       /* | a ratio of exact integers (rational.h) */
-    T_FOREIGN    /* name arg-types ret-type | C function pointer (foreign.c) */
+    T_FOREIGN,   /* name arg-types ret-type | C function pointer (foreign.c) */
+    T_SRC        /* form file | int32 line: a located source form (read.h) */
 };
 
 /* Global roots: constants, shared small numbers and characters. */
