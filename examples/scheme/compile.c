@@ -151,7 +151,8 @@ static V node(int op, V a, V b, V c, V src, int32_t i, int32_t j, int32_t k) {
     ROOT(b);
     ROOT(c);
     ROOT(src);
-    src = located(src);
+    if (op == OP_CALL || op == OP_SETGLOBAL)
+        src = located(src);   /* the nodes whose src error messages print */
     n = gc_alloc(T_CODE, CODE_SLOTS, 16);
     gc_set(n, 0, a);
     gc_set(n, 1, b);

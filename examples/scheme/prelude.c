@@ -50,7 +50,7 @@ static const char prelude[] =
     "        (error \"vector-copy!: no room in\" to))\n"
     "    (do ((i 0 (+ i 1))) ((= i (vector-length v)))\n"
     "      (vector-set! to (+ at i) (vector-ref v i)))))\n"
-    /* Characters are bytes (Latin-1): folding is downcasing. */
+    /* Case folding is downcasing (the C locale's, characters 0..255). */
     "(define (char-foldcase c) (char-downcase c))\n"
     "(define (string-foldcase s) (string-downcase s))\n"
     "(define (char-ci<? . cs) (apply char<? (map char-foldcase cs)))\n"
@@ -119,6 +119,6 @@ void prelude_load(void) {
         perror("scheme: prelude");
         exit(1);
     }
-    sx_load_stream(in, "prelude");
+    sx_load_stream(in, NULL);
     fclose(in);
 }

@@ -90,7 +90,7 @@ static V p_exit(int argc, V *argv) {
 
 /* ---- files */
 int sx_load_stream(FILE *in, const char *name) {
-    struct reader rd = {in, 1, true};
+    struct reader rd = {in, 1, name != NULL};
     V x = NULL, saved = sx_src_file;
     FRAME;
     ROOT(x);

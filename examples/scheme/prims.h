@@ -27,7 +27,8 @@ static inline double num_d(V v) {
 int64_t check_index(V v, int64_t lo, int64_t hi, const char *who);
 
 /* Read and evaluate every datum of in, globally; errors name the file
- * 'name' (NULL: none) and the line.  May collect. */
+ * 'name' and the line (NULL: no lines, as for the prelude, whose lines
+ * would mean nothing to the user).  May collect. */
 int sx_load_stream(FILE *in, const char *name);
 
 void prim_num_init(void);

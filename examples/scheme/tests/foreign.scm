@@ -48,7 +48,9 @@
 ; errors and escapes out of a callback, then the program goes on with
 ; the shadow stack as deep as before
 (define depth (%root-depth))
-(show (guard (e ((error-object? e) (list 'caught (error-object-message e) (error-object-irritants e))))
+; (which two bytes qsort compares first is the C library's business)
+(show (guard (e ((error-object? e)
+                 (list 'caught (error-object-message e) (map integer? (error-object-irritants e)))))
         (c-qsort small 7 1 (lambda (x y) (error "boom" x y)))))
 (show (call/cc (lambda (k) (c-qsort small 7 1 (lambda (x y) (k 'escaped))) 'returned)))
 (show (guard (e ((error-object? e) (error-object-message e)))
