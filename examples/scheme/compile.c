@@ -15,6 +15,7 @@
 #include "code.h"
 #include "derived.h"
 #include "macro.h"
+#include "read.h"
 
 enum {
     SF_NONE, SF_QUOTE, SF_QUASIQUOTE, SF_IF, SF_DEFINE, SF_SET, SF_LAMBDA,
@@ -24,7 +25,8 @@ enum {
     /* derived forms expanded by derived.c */
     SF_DERIVED_FIRST, SF_RECORD = SF_DERIVED_FIRST, SF_CASE_LAMBDA,
     SF_PARAMETERIZE, SF_DELAY, SF_DELAY_FORCE, SF_COND_EXPAND,
-    SF_LET_VALUES, SF_LETSTAR_VALUES, SF_DEFINE_VALUES, SF_DERIVED_LAST
+    SF_LET_VALUES, SF_LETSTAR_VALUES, SF_DEFINE_VALUES, SF_INCLUDE,
+    SF_INCLUDE_CI, SF_SYNTAX_ERROR, SF_DERIVED_LAST
 };
 
 static const struct { const char *name; unsigned form; } forms[] = {
@@ -41,6 +43,8 @@ static const struct { const char *name; unsigned form; } forms[] = {
     {"delay-force", SF_DELAY_FORCE},
     {"cond-expand", SF_COND_EXPAND}, {"let-values", SF_LET_VALUES},
     {"let*-values", SF_LETSTAR_VALUES}, {"define-values", SF_DEFINE_VALUES},
+    {"include", SF_INCLUDE}, {"include-ci", SF_INCLUDE_CI},
+    {"syntax-error", SF_SYNTAX_ERROR},
 };
 
 /* Where a form may stand: at top level (define is global), first in a
@@ -93,7 +97,17 @@ void compile_init(void) {
 
 /* ================================================================ helpers */
 
-static _Noreturn void bad_syntax(V form) { sx_raise("bad syntax", NULL, 0, form); }
+/* The source line of the form being compiled, from the reader's record
+ * of the innermost list around it [read.lines]; 0 when unknown (eval'd
+ * data, macro output outside any read list). */
+static int32_t cur_line;
+
+/* form located at the current line, when there is one.  May collect. */
+static V located(V form) {
+    return form && cur_line > 0 ? src_locate(form, cur_line, sx_src_file) : form;
+}
+
+static _Noreturn void bad_syntax(V form) { sx_raise("bad syntax", NULL, 0, located(form)); }
 
 /* Element i of form, which must have one. */
 static V nth(V form, int i) {
@@ -137,6 +151,8 @@ static V node(int op, V a, V b, V c, V src, int32_t i, int32_t j, int32_t k) {
     ROOT(b);
     ROOT(c);
     ROOT(src);
+    if (op == OP_CALL || op == OP_SETGLOBAL)
+        src = located(src);   /* the nodes whose src error messages print */
     n = gc_alloc(T_CODE, CODE_SLOTS, 16);
     gc_set(n, 0, a);
     gc_set(n, 1, b);
@@ -302,6 +318,8 @@ static void scan_defines(V xs, V cenv, V *head, V *tail) {
         case SF_RECORD:
         case SF_DEFINE_VALUES:
         case SF_COND_EXPAND:    /* definitions in disguise */
+        case SF_INCLUDE:
+        case SF_INCLUDE_CI:
             x = derived_expand((enum derived)(form_of(car(x), cenv) - SF_DERIVED_FIRST), x);
             x = cons(x, NULL);
             scan_defines(x, cenv, head, tail);
@@ -985,7 +1003,29 @@ static V comp_when(V x, V cenv, bool when) {
     RETURN(r);
 }
 
+/* The line where list x starts, if the reader recorded it, else 0. */
+static int32_t line_of(V x) {
+    V l;
+    for (l = sx_src_lines; l; l = cdr(l))
+        if (car(car(l)) == x)
+            return (int32_t)fix_val(cdr(car(l)));
+    return 0;
+}
+
+static V comp_form(V x, V cenv, enum ctx ctx);
+
+/* comp with cur_line set to x's line while x compiles. */
 static V comp(V x, V cenv, enum ctx ctx) {
+    int32_t saved = cur_line, line = is_pair(x) && sx_src_lines ? line_of(x) : 0;
+    V r;
+    if (line)
+        cur_line = line;
+    r = comp_form(x, cenv, ctx);
+    cur_line = saved;
+    return r;
+}
+
+static V comp_form(V x, V cenv, enum ctx ctx) {
     V r = NULL;
     FRAME;
     ROOT(x);
@@ -1087,4 +1127,8 @@ static V comp(V x, V cenv, enum ctx ctx) {
     RETURN(r);
 }
 
-V compile_toplevel(V x) { return comp(x, NULL, CTX_TOP); }
+/* cur_line is 0 again after an error unwound through comp. */
+V compile_toplevel(V x) {
+    cur_line = 0;
+    return comp(x, NULL, CTX_TOP);
+}

@@ -7,7 +7,11 @@
  *
  * Lists are built back to front with every partial result rooted
  * [compile.rooted]. */
+#include <ctype.h>
+#include <stdlib.h>
 #include "derived.h"
+#include "prims.h"
+#include "read.h"
 #include "eval.h"
 
 static V prim_list, prim_cwv, prim_make_rtd, prim_make_record, prim_record_p,
@@ -497,6 +501,120 @@ static V expand_define_values(V x) {
     RETURN(out);
 }
 
+/* ---- include, include-ci, syntax-error */
+
+/* d with every symbol's name in lower case (include-ci).  May collect. */
+static V fold_case(V d) {
+    V a = NULL, b = NULL;
+    size_t i, n;
+    char *name;
+    stack_check(NULL);
+    if (is_sym(d)) {
+        n = (size_t)str_len(sym_name(d));
+        name = malloc(n + 1);
+        if (!name)
+            sx_out_of_memory();
+        for (i = 0; i < n; i++)
+            name[i] = (char)tolower((unsigned char)str_ptr(sym_name(d))[i]);
+        a = intern(name, n);    /* leaks name if this raises: rare, small */
+        free(name);
+        return a;
+    }
+    if (!is_pair(d) && type_of(d) != T_VEC)
+        return d;
+    FRAME;
+    ROOT(d);
+    ROOT(a);
+    ROOT(b);
+    if (is_pair(d)) {
+        a = fold_case(car(d));
+        b = fold_case(cdr(d));
+        a = cons(a, b);
+    } else {
+        a = make_vec(vec_len(d), NULL);
+        for (i = 0; i < vec_len(d); i++) {
+            b = fold_case(gc_get(d, i));
+            gc_set(a, i, b);
+        }
+    }
+    RETURN(a);
+}
+
+/* The file named path: as given (relative to the working directory),
+ * else beside the script being run. */
+static FILE *open_include(const char *path) {
+    char buf[4096];
+    const char *slash;
+    FILE *f = fopen(path, "r");
+    if (f || path[0] == '/' || !sx_script || !(slash = strrchr(sx_script, '/')))
+        return f;
+    snprintf(buf, sizeof buf, "%.*s/%s", (int)(slash - sx_script), sx_script, path);
+    return fopen(buf, "r");
+}
+
+/* The data of one file appended to the list at *head / *tail (rooted by
+ * the caller).  A read error closes the file on its way out: a barrier
+ * stops it, the file is closed, the exit resumes. */
+static void include_file(V x, V path, bool ci, V *head, V *tail) {
+    struct reader rd;
+    struct sx_catch c;
+    size_t depth = gc_depth();
+    V d = NULL;
+    FILE *in;
+    if (type_of(path) != T_STR)
+        bad(x);
+    if (!(in = open_include(str_ptr(path))))
+        sx_error("include: cannot open file", path);
+    rd.in = in;
+    rd.line = 1;
+    rd.track = false;   /* the include form's own line locates these */
+    sx_barrier_open(&c);
+    if (setjmp(c.jb)) {
+        sx_recover(&c);
+        fclose(in);
+        sx_barrier_resume(c.id, sx_thrown);
+    }
+    ROOT(d);
+    while ((d = sx_read(&rd)) != sx_eof) {
+        if (ci)
+            d = fold_case(d);
+        d = cons(d, NULL);
+        if (*head)
+            set_cdr(*tail, d);
+        else
+            *head = d;
+        *tail = d;
+    }
+    sx_catcher = c.prev;
+    gc_restore(depth);
+    fclose(in);
+}
+
+/* (include "file" ...) => (begin datum ...) */
+static V expand_include(V x, bool ci) {
+    V head = NULL, tail = NULL, files = NULL;
+    FRAME;
+    ROOT(x);
+    ROOT(head);
+    ROOT(tail);
+    ROOT(files);
+    if (!is_pair(cdr(x)) || list_length(x) < 0)
+        bad(x);
+    for (files = cdr(x); is_pair(files); files = cdr(files))
+        include_file(x, car(files), ci, &head, &tail);
+    tail = intern("begin", 5);
+    head = cons(tail, head);
+    RETURN(head);
+}
+
+/* (syntax-error "message" form ...): an error when expanded. */
+static _Noreturn void expand_syntax_error(V x) {
+    if (!is_pair(cdr(x)) || type_of(car(cdr(x))) != T_STR || list_length(x) < 0)
+        bad(x);
+    sx_cur_expr = x;
+    sx_raise_user(car(cdr(x)), cdr(cdr(x)));
+}
+
 V derived_expand(enum derived which, V x) {
     switch (which) {
     case D_RECORD: return expand_record(x);
@@ -508,6 +626,9 @@ V derived_expand(enum derived which, V x) {
     case D_LET_VALUES: return expand_let_values(x);
     case D_LETSTAR_VALUES: return expand_letstar_values(x);
     case D_DEFINE_VALUES: return expand_define_values(x);
+    case D_INCLUDE: return expand_include(x, false);
+    case D_INCLUDE_CI: return expand_include(x, true);
+    case D_SYNTAX_ERROR: expand_syntax_error(x);
     }
     bad(x);
 }

@@ -1,6 +1,7 @@
 /* derived.h -- derived syntax rewritten into simpler forms before
  * compile.c compiles it: records, case-lambda, parameterize, delay,
- * delay-force, cond-expand and the multiple-value binding forms. */
+ * delay-force, cond-expand, the multiple-value binding forms, include
+ * and include-ci (a file's data as a begin), and syntax-error. */
 #ifndef SCHEME_DERIVED_H
 #define SCHEME_DERIVED_H
 
@@ -9,7 +10,8 @@
 /* In the order of compile.c's SF_DERIVED_FIRST.. */
 enum derived {
     D_RECORD, D_CASE_LAMBDA, D_PARAMETERIZE, D_DELAY, D_DELAY_FORCE,
-    D_COND_EXPAND, D_LET_VALUES, D_LETSTAR_VALUES, D_DEFINE_VALUES
+    D_COND_EXPAND, D_LET_VALUES, D_LETSTAR_VALUES, D_DEFINE_VALUES,
+    D_INCLUDE, D_INCLUDE_CI, D_SYNTAX_ERROR
 };
 
 /* The rewriting of form x (whose keyword is 'which').  Raises "bad

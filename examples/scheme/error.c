@@ -7,28 +7,48 @@
 #include <stdlib.h>
 #include "eval.h"
 #include "print.h"
+#include "read.h"
 
 struct sx_catch *sx_catcher;
 V sx_cur_expr, sx_handlers, sx_winders, sx_thrown;
 static uint64_t last_id;
 static int no_handlers;      /* raising "out of memory": print, unwind */
 
-/* Longjmp to the nearest error catcher; without one (none yet) exit. */
-static _Noreturn void unwind(void) {
+/* Longjmp to the nearest error catcher or barrier; without one (none
+ * yet) exit. */
+static _Noreturn void jump_to_catcher(void) {
     struct sx_catch *c = sx_catcher;
-    fputc('\n', stderr);
-    fflush(stderr);
-    while (c && c->kind != CATCH_ERROR)
+    while (c && c->kind == CATCH_ESCAPE)
         c = c->prev;
     if (!c)
         exit(70);
+    if (c->kind == CATCH_BARRIER)
+        c->id = 0;
     longjmp(c->jb, 1);
 }
 
+static _Noreturn void unwind(void) {
+    fputc('\n', stderr);
+    fflush(stderr);
+    jump_to_catcher();
+}
+
+/* "in: expr", and for a located one "at: file:line" (the file's last
+ * path component) or "at: line N". */
 static void print_where(V expr) {
-    if (expr) {
-        fputs("\n  in: ", stderr);
-        sx_print(stderr, expr, true);
+    V file;
+    if (!expr)
+        return;
+    fputs("\n  in: ", stderr);
+    sx_print(stderr, src_form(expr), true);
+    if (type_of(expr) != T_SRC)
+        return;
+    file = gc_get(expr, 1);
+    if (type_of(file) == T_STR) {
+        const char *slash = strrchr(str_ptr(file), '/');
+        fprintf(stderr, "\n  at: %s:%d", slash ? slash + 1 : str_ptr(file), *(int32_t *)gc_data(expr));
+    } else {
+        fprintf(stderr, "\n  at: line %d", *(int32_t *)gc_data(expr));
     }
 }
 
@@ -54,11 +74,26 @@ static _Noreturn void uncaught(V obj) {
 _Noreturn void sx_throw(uint64_t id, V val, const char *what) {
     struct sx_catch *c;
     for (c = sx_catcher; c; c = c->prev)
-        if (c->kind == CATCH_ESCAPE && c->id == id) {
+        if ((c->kind == CATCH_ESCAPE && c->id == id) || c->kind == CATCH_BARRIER) {
+            if (c->kind == CATCH_BARRIER)
+                c->id = id;
             sx_thrown = val;
             longjmp(c->jb, 1);
         }
     sx_raise(what, NULL, 0, sx_cur_expr);
+}
+
+void sx_barrier_open(struct sx_catch *c) {
+    sx_catch_open(c);
+    c->kind = CATCH_BARRIER;
+    c->id = 0;
+}
+
+/* The message of a stopped error was printed when it was raised. */
+_Noreturn void sx_barrier_resume(uint64_t id, V val) {
+    if (id == 0)
+        jump_to_catcher();
+    sx_throw(id, val, "continuation no longer active");
 }
 
 V sx_raise_obj(V obj, bool continuable) {

@@ -3,8 +3,9 @@
 #include <alloca.h>
 #include <stdlib.h>
 #include "code.h"
-#include "integer.h"
+#include "rational.h"
 #include "print.h"
+#include "read.h"
 
 /* Invariants:
  * [eval.rooted]: every C local below that holds a value is on the shadow
@@ -22,6 +23,8 @@
 
 void eval_init(void) {
     gc_global(&sx_cur_expr);
+    gc_global(&sx_src_lines);
+    gc_global(&sx_src_file);
     gc_global(&sx_handlers);
     gc_global(&sx_winders);
     gc_global(&sx_thrown);
@@ -489,6 +492,7 @@ bool eqv(V a, V b) {
     case T_FIX: return fix_val(a) == fix_val(b);
     case T_FLO: return flo_val(a) == flo_val(b);
     case T_BIG: return int_cmp(a, b) == 0;
+    case T_RAT: return rat_eqv(a, b);
     case T_CHAR: return char_val(a) == char_val(b);
     case T_STR: return str_len(a) == 0 && str_len(b) == 0;
     default: return false;
@@ -513,6 +517,9 @@ bool equal(V a, V b) {
         case T_STR:
             return str_len(a) == str_len(b) &&
                    memcmp(str_ptr(a), str_ptr(b), (size_t)str_len(a)) == 0;
+        case T_BYTES:
+            return bytes_len(a) == bytes_len(b) &&
+                   memcmp(bytes_ptr(a), bytes_ptr(b), (size_t)bytes_len(a)) == 0;
         case T_VEC:
             if (vec_len(a) != vec_len(b))
                 return false;

@@ -12,13 +12,14 @@
  * catcher saved the shadow-stack depth; after longjmp sx_recover pops
  * every root pushed since, so the heap's roots are exactly those of the
  * frames still alive, and restores the dynamic state saved with it. */
-enum { CATCH_ERROR, CATCH_ESCAPE };
+enum { CATCH_ERROR, CATCH_ESCAPE, CATCH_BARRIER };
 struct sx_catch {
     jmp_buf jb;
     size_t roots;            /* shadow-stack depth at the catch point */
     struct sx_catch *prev;
     int kind;                /* CATCH_ERROR or CATCH_ESCAPE */
-    uint64_t id;             /* escapes: named by continuations, guards */
+    uint64_t id;             /* escapes: named by continuations, guards;
+                                barriers: the escape stopped, 0 an error */
     V handlers, winders;     /* dynamic state to restore (rooted if set) */
 };
 extern struct sx_catch *sx_catcher;
@@ -44,6 +45,14 @@ void sx_recover(struct sx_catch *c);
 /* Open an escape point c (fields set here); its roots stay pushed until
  * the caller's frame closes. */
 void sx_catch_open(struct sx_catch *c);
+/* A barrier stops every longjmp that would leave it, errors and escapes
+ * alike (a foreign callback must return to C normally).  Open it as
+ * sx_catch_open does; after the longjmp landed in it and sx_recover ran,
+ * c->id says what was stopped (sx_thrown holds an escape's value), and
+ * sx_barrier_resume(c->id, value) continues that exit later, once the C
+ * code is off the stack. */
+void sx_barrier_open(struct sx_catch *c);
+_Noreturn void sx_barrier_resume(uint64_t id, V val);
 /* Raise obj to the current handlers: returns the handler's value when
  * continuable; else never returns.  May collect. */
 V sx_raise_obj(V obj, bool continuable);

@@ -33,6 +33,26 @@ gc_wref gc_wref_new(V obj);            /* never collects */
 V gc_wref_get(gc_wref w);              /* NULL once obj died; never collects */
 void gc_wref_free(gc_wref w);
 
+/* ---- foreign calls (libffi) whose arguments may be heap objects:
+ * movgc_ffi on movgc, plain libffi on Boehm (which never moves). */
+#include <ffi.h>
+enum { GC_FFI_VALUE, GC_FFI_DATA };
+/* Call fn through cif.  pass[i] GC_FFI_VALUE: avalue[i] points to the
+ * value; GC_FFI_DATA: avalue[i] points to a rooted V slot whose object's
+ * raw bytes (gc_data) the callee gets, the object kept in place for the
+ * whole call, callbacks and collections included; the slot holds its
+ * current address afterwards.  Returns 0, or -1 when the call could not
+ * be made.  May collect. */
+int gc_ffi_call(ffi_cif *cif, void (*fn)(void), void *rvalue, void **avalue,
+                const unsigned char *pass);
+/* A C function pointer, in *code, that runs fn(ret, args, ud) when called
+ * as cif describes (cif outlives the callback).  fn may collect and must
+ * return normally with the shadow stack as it found it.  Returns the
+ * callback to free, or NULL when out of closure memory.  Never collects. */
+typedef void gc_ffi_host_fn(void *ret, void **args, void *ud);
+void *gc_ffi_callback_new(ffi_cif *cif, gc_ffi_host_fn *fn, void *ud, void **code);
+void gc_ffi_callback_free(void *cb);
+
 /* gc_alloc(tag, nrefs, nbytes): all slots NULL, raw bytes zero.  May
  * collect.  Raises "out of memory" (longjmp) instead of returning NULL. */
 

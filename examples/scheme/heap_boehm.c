@@ -93,3 +93,60 @@ void gc_wref_free(gc_wref w) {
     GC_unregister_disappearing_link((void **)cell);
     free(cell);
 }
+
+/* ---- foreign calls: Boehm never moves an object, so a GC_FFI_DATA
+ * argument is simply its raw bytes' address; the slot (scanned with the
+ * stack) keeps the object alive for the call. */
+int gc_ffi_call(ffi_cif *cif, void (*fn)(void), void *rvalue, void **avalue,
+                const unsigned char *pass) {
+    void *data[32], *args[32];
+    unsigned i;
+    if (cif->nargs > 32)
+        return -1;
+    for (i = 0; i < cif->nargs; i++) {
+        args[i] = avalue[i];
+        if (pass[i] == GC_FFI_DATA) {
+            V obj = *(V *)avalue[i];
+            data[i] = obj ? gc_data(obj) : NULL;
+            args[i] = &data[i];
+        }
+    }
+    ffi_call(cif, fn, rvalue, args);
+    return 0;
+}
+
+struct callback {
+    ffi_closure *closure;
+    gc_ffi_host_fn *fn;
+    void *ud;
+};
+
+static void run_callback(ffi_cif *cif, void *ret, void **args, void *ud) {
+    struct callback *c = ud;
+    (void)cif;
+    c->fn(ret, args, c->ud);
+}
+
+void *gc_ffi_callback_new(ffi_cif *cif, gc_ffi_host_fn *fn, void *ud, void **code) {
+    struct callback *c = malloc(sizeof *c);
+    if (!c)
+        return NULL;
+    c->fn = fn;
+    c->ud = ud;
+    c->closure = ffi_closure_alloc(sizeof(ffi_closure), code);
+    if (!c->closure || ffi_prep_closure_loc(c->closure, cif, run_callback, c, *code) != FFI_OK) {
+        if (c->closure)
+            ffi_closure_free(c->closure);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void gc_ffi_callback_free(void *cb) {
+    struct callback *c = cb;
+    if (!c)
+        return;
+    ffi_closure_free(c->closure);
+    free(c);
+}

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gc.h"
+#include "movgc_ffi.h"
 
 movgc_heap *sx_heap;
 
@@ -77,4 +78,51 @@ V gc_wref_get(gc_wref w) {
 void gc_wref_free(gc_wref w) {
     movgc_handle hd = {w};
     movgc_handle_free(sx_heap, hd);
+}
+
+/* ---- foreign calls: movgc_ffi pins each GC_FFI_DATA argument for the
+ * call and hands the callee movgc_data() of it. */
+int gc_ffi_call(ffi_cif *cif, void (*fn)(void), void *rvalue, void **avalue,
+                const unsigned char *pass) {
+    unsigned char modes[MOVGC_FFI_MAX_ARGS];
+    unsigned i;
+    if (cif->nargs > MOVGC_FFI_MAX_ARGS)
+        return -1;
+    for (i = 0; i < cif->nargs; i++)
+        modes[i] = pass[i] == GC_FFI_DATA ? MOVGC_FFI_DATA : MOVGC_FFI_VALUE;
+    return movgc_ffi_call(sx_heap, cif, fn, rvalue, avalue, modes) == MOVGC_OK ? 0 : -1;
+}
+
+struct callback {
+    movgc_ffi_callback *cb;
+    gc_ffi_host_fn *fn;
+    void *ud;
+};
+
+static void run_callback(movgc_heap *h, void *ret, void **args, void *ud) {
+    struct callback *c = ud;
+    (void)h;
+    c->fn(ret, args, c->ud);
+}
+
+void *gc_ffi_callback_new(ffi_cif *cif, gc_ffi_host_fn *fn, void *ud, void **code) {
+    struct callback *c = malloc(sizeof *c);
+    if (!c)
+        return NULL;
+    c->fn = fn;
+    c->ud = ud;
+    c->cb = movgc_ffi_callback_new(sx_heap, cif, run_callback, c, code);
+    if (!c->cb) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void gc_ffi_callback_free(void *cb) {
+    struct callback *c = cb;
+    if (!c)
+        return;
+    movgc_ffi_callback_free(c->cb);
+    free(c);
 }

@@ -183,6 +183,25 @@ int int_sign(V a) {
     return ((struct big_hdr *)gc_raw(a))->neg ? -1 : 1;
 }
 
+V int_abs(V a) { return int_sign(a) < 0 ? int_neg(a) : a; }
+
+/* Euclid on exact integers of any size. */
+V int_gcd(V a, V b) {
+    V r = NULL;
+    FRAME;
+    ROOT(a);
+    ROOT(b);
+    ROOT(r);
+    a = int_abs(a);
+    b = int_abs(b);
+    while (int_sign(b) != 0) {
+        int_divrem(a, b, NULL, &r);
+        a = b;
+        b = r;
+    }
+    RETURN(a);
+}
+
 bool int_odd(V a) {
     if (type_of(a) == T_FIX)
         return fix_val(a) & 1;

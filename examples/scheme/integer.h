@@ -42,6 +42,9 @@ void int_divrem(V a, V b, V *q, V *r);
 int int_cmp(V a, V b);
 int int_sign(V a);
 bool int_odd(V a);
+/* |a|, and the greatest common divisor (>= 0) of a and b. */
+V int_abs(V a);
+V int_gcd(V a, V b);
 /* The nearest double (correctly rounded). */
 double int_to_double(V a);
 /* The exact integer equal to the integral double d (finite). */

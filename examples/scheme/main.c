@@ -30,6 +30,8 @@ static void init(void) {
     prim_port_init();
     prim_ctl_init();
     prim_data_init();
+    prim_bytes_init();
+    foreign_init();
     compile_init();   /* after the primitives: captures some */
     prelude_load();
 }
@@ -39,7 +41,7 @@ static void init(void) {
  * same heap. */
 static void repl(void) {
     static struct sx_catch c;
-    struct reader rd = {stdin, 1};
+    struct reader rd = {stdin, 1, true};
     static volatile int reading;
     V x = NULL;
     FRAME;
@@ -57,6 +59,7 @@ static void repl(void) {
         fputs("> ", stdout);
         fflush(stdout);
         reading = 1;
+        sx_src_file = sx_false;   /* errors say "at: line N" of the input */
         x = sx_read(&rd);
         reading = 0;
         if (x == sx_eof)
@@ -88,7 +91,7 @@ static int run_file(const char *path) {
         fclose(f);
         return 1;
     }
-    sx_load_stream(f);
+    sx_load_stream(f, path);
     fclose(f);
     return 0;
 }

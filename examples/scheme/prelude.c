@@ -50,7 +50,7 @@ static const char prelude[] =
     "        (error \"vector-copy!: no room in\" to))\n"
     "    (do ((i 0 (+ i 1))) ((= i (vector-length v)))\n"
     "      (vector-set! to (+ at i) (vector-ref v i)))))\n"
-    /* Characters are bytes (Latin-1): folding is downcasing. */
+    /* Case folding is downcasing (the C locale's, characters 0..255). */
     "(define (char-foldcase c) (char-downcase c))\n"
     "(define (string-foldcase s) (string-downcase s))\n"
     "(define (char-ci<? . cs) (apply char<? (map char-foldcase cs)))\n"
@@ -61,7 +61,48 @@ static const char prelude[] =
     "(define (string-ci>? . ss) (apply string>? (map string-foldcase ss)))\n"
     "(define (string-ci<=? . ss) (apply string<=? (map string-foldcase ss)))\n"
     "(define (string-ci>=? . ss) (apply string>=? (map string-foldcase ss)))\n"
-    "(define (features) (list 'r7rs 'exact-closed 'ieee-float 'movgc 'movgc-scheme))\n"
+    /* Ports closed when proc or thunk returns; the current port is
+     * rebound for the thunk's dynamic extent.  Continuations only
+     * escape, so the thunk's port is closed on every way out. */
+    "(define (call-with-port port proc)\n"
+    "  (call-with-values (lambda () (proc port))\n"
+    "    (lambda vals (close-port port) (apply values vals))))\n"
+    "(define (%with-port port install thunk)\n"
+    "  (let ((old #f))\n"
+    "    (dynamic-wind (lambda () (set! old (install port)))\n"
+    "                  thunk\n"
+    "                  (lambda () (install old) (close-port port)))))\n"
+    "(define (with-input-from-file path thunk)\n"
+    "  (%with-port (open-input-file path) %set-current-input-port! thunk))\n"
+    "(define (with-output-to-file path thunk)\n"
+    "  (%with-port (open-output-file path) %set-current-output-port! thunk))\n"
+    /* (foreign-procedure "name" (type ...) ret): foreign.c */
+    "(define-syntax foreign-procedure\n"
+    "  (syntax-rules ()\n"
+    "    ((_ name (arg ...) ret)\n"
+    "     (let ((f (%foreign-procedure name '(arg ...) 'ret)))\n"
+    "       (lambda args (apply %foreign-call f args))))))\n"
+    "(define (features) (list 'r7rs 'exact-closed 'ratios 'ieee-float 'movgc 'movgc-scheme))\n"
+    /* The simplest rational within y of x: the continued-fraction walk
+     * of the interval [x - y, x + y], in exact arithmetic; inexact if
+     * either argument is. */
+    "(define (rationalize x y)\n"
+    "  (define (simplest lo hi)\n"
+    "    (cond ((positive? lo) (simplest+ lo hi))\n"
+    "          ((negative? hi) (- (simplest+ (- hi) (- lo))))\n"
+    "          (else 0)))\n"
+    "  (define (simplest+ lo hi)\n"
+    "    (let ((fl (floor lo)))\n"
+    "      (cond ((= fl lo) fl)\n"
+    "            ((< fl (floor hi)) (+ fl 1))\n"
+    "            (else (+ fl (/ (simplest+ (/ (- hi fl)) (/ (- lo fl)))))))))\n"
+    "  (cond ((or (nan? x) (nan? y)) (+ x y))\n"
+    "        ((infinite? y) (if (infinite? x) +nan.0 0.0))\n"
+    "        ((infinite? x) x)\n"
+    "        (else\n"
+    "         (let* ((ex (exact x)) (ey (abs (exact y)))\n"
+    "                (r (simplest (- ex ey) (+ ex ey))))\n"
+    "           (if (and (exact? x) (exact? y)) r (inexact r))))))\n"
     /* (scheme complex) on the real numbers, the only ones there are. */
     "(define (real-part x) (if (number? x) x (error \"real-part: not a number\" x)))\n"
     "(define (imag-part x) (if (number? x) 0 (error \"imag-part: not a number\" x)))\n"
@@ -78,6 +119,6 @@ void prelude_load(void) {
         perror("scheme: prelude");
         exit(1);
     }
-    sx_load_stream(in);
+    sx_load_stream(in, NULL);
     fclose(in);
 }

@@ -1,5 +1,5 @@
-/* prim_num.c -- numbers: exact integers of any size (integer.h) and
- * flonums.  The fixnum fast paths work on C scalars and allocate the
+/* prim_num.c -- numbers: exact integers of any size (integer.h), exact
+ * rationals (rational.h) and flonums.  The fixnum fast paths work on C scalars and allocate the
  * result once at the end; the general paths root every operand and
  * partial result across each allocation. */
 #include <alloca.h>
@@ -32,6 +32,8 @@ static V op2(int op, V a, V b) {
         double x = num_d(a), y = num_d(b);
         return make_flo(op == ADD ? x + y : op == SUB ? x - y : x * y);
     }
+    if (type_of(a) == T_RAT || type_of(b) == T_RAT)
+        return op == ADD ? rat_add(a, b) : op == SUB ? rat_sub(a, b) : rat_mul(a, b);
     return op == ADD ? int_add(a, b) : op == SUB ? int_sub(a, b) : int_mul(a, b);
 }
 
@@ -86,42 +88,40 @@ static V p_add(int argc, V *argv) { return arith(ADD, argc, argv, "+"); }
 static V p_sub(int argc, V *argv) { return arith(SUB, argc, argv, "-"); }
 static V p_mul(int argc, V *argv) { return arith(MUL, argc, argv, "*"); }
 
-/* Exact when every division is exact and without remainder; else the
- * flonum quotient (there are no exact rationals). */
+/* Exact operands give an exact quotient (an integer or a rational);
+ * any inexact one makes the whole quotient a flonum. */
 static V p_div(int argc, V *argv) {
-    V q = NULL, r = NULL;
+    V q = NULL;
     double d;
     int i;
-    for (i = 0; i < argc; i++)
+    bool exact = true;
+    for (i = 0; i < argc; i++) {
         check_num(argv[i], "/");
+        exact &= is_exact(argv[i]);
+    }
+    if (!exact) {
+        d = argc == 1 ? 1 / num_d(argv[0]) : num_d(argv[0]);
+        for (i = 1; i < argc; i++)
+            d /= num_d(argv[i]);
+        return make_flo(d);
+    }
     argv = own_args(argc, argv);
     FRAME;
     for (i = 0; i < argc; i++)
         ROOT(argv[i]);
     ROOT(q);
-    ROOT(r);
     if (argc == 1) {
-        if (is_exint(argv[0]) && int_sign(argv[0]) == 0)
-            sx_error0("/: division by zero");
-        q = make_flo(1 / num_d(argv[0]));
-        if (type_of(argv[0]) == T_FIX && (fix_val(argv[0]) == 1 || fix_val(argv[0]) == -1))
-            q = argv[0];
+        q = make_fix(1);
+        q = rat_div(q, argv[0]);
         RETURN(q);
     }
-    for (i = 1; i < argc; i++)
-        if (is_exint(argv[i]) && int_sign(argv[i]) == 0 && is_exint(argv[0]))
-            sx_error0("/: division by zero");
     q = argv[0];
-    for (i = 1; i < argc && is_exint(q) && is_exint(argv[i]); i++) {
-        int_divrem(q, argv[i], &q, &r);
-        if (int_sign(r) != 0)
-            break;
-    }
-    if (i < argc || !is_exint(q)) {
-        d = num_d(argv[0]);
-        for (i = 1; i < argc; i++)
-            d /= num_d(argv[i]);
-        q = make_flo(d);
+    for (i = 1; i < argc; i++) {
+        if (type_of(q) == T_FIX && type_of(argv[i]) == T_FIX && fix_val(argv[i]) != 0 &&
+            fix_val(argv[i]) != -1 && fix_val(q) % fix_val(argv[i]) == 0)
+            q = make_fix(fix_val(q) / fix_val(argv[i]));   /* exact fixnum quotient */
+        else
+            q = rat_div(q, argv[i]);
     }
     RETURN(q);
 }
@@ -129,7 +129,7 @@ static V p_div(int argc, V *argv) {
 /* ---- comparisons, chained */
 static int cmp(V a, V b) {
     if (!any_flo(a, b))
-        return int_cmp(a, b);
+        return type_of(a) == T_RAT || type_of(b) == T_RAT ? rat_cmp(a, b) : int_cmp(a, b);
     double x = num_d(a), y = num_d(b);
     return x < y ? -1 : x > y ? 1 : x == y ? 0 : 2; /* 2: unordered (NaN) */
 }
@@ -245,25 +245,6 @@ static void check_exint(V v, const char *who) {
         sx_type_error(who, "an exact integer", v);
 }
 
-static V int_abs(V a) { return int_sign(a) < 0 ? int_neg(a) : a; }
-
-/* Euclid on exact integers of any size. */
-static V int_gcd(V a, V b) {
-    V r = NULL;
-    FRAME;
-    ROOT(a);
-    ROOT(b);
-    ROOT(r);
-    a = int_abs(a);
-    b = int_abs(b);
-    while (int_sign(b) != 0) {
-        int_divrem(a, b, NULL, &r);
-        a = b;
-        b = r;
-    }
-    RETURN(a);
-}
-
 static V p_gcd(int argc, V *argv) {
     V g = NULL;
     int i;
@@ -311,6 +292,8 @@ static V p_abs(int argc, V *argv) {
     check_num(argv[0], "abs");
     if (is_exint(argv[0]))
         return int_abs(argv[0]);
+    if (type_of(argv[0]) == T_RAT)
+        return rat_sign(argv[0]) > 0 ? argv[0] : rat_neg(argv[0]);
     return make_flo(fabs(flo_val(argv[0])));
 }
 
@@ -331,6 +314,34 @@ static V int_expt(V base, uint64_t e) {
     RETURN(r);
 }
 
+/* An exact base to an exact integer power, possibly negative: the
+ * numerator and denominator raised separately (n/d in lowest terms stays
+ * so), swapped for a negative power. */
+static V rat_expt(V b, V e) {
+    V n = NULL, d = NULL, t;
+    int64_t k;
+    if (type_of(e) != T_FIX || fix_val(e) > (int64_t)1 << 32 || fix_val(e) < -((int64_t)1 << 32))
+        sx_error("expt: exponent too large:", e);
+    k = fix_val(e);
+    if (k < 0 && is_exint(b) && int_sign(b) == 0)
+        sx_error0("expt: division by zero");
+    FRAME;
+    ROOT(b);
+    ROOT(n);
+    ROOT(d);
+    rat_split(b, &n, &d);
+    if (k < 0) {
+        t = n;
+        n = d;
+        d = t;
+        k = -k;
+    }
+    n = int_expt(n, (uint64_t)k);
+    d = int_expt(d, (uint64_t)k);
+    n = rat_make(n, d);
+    RETURN(n);
+}
+
 static V p_expt(int argc, V *argv) {
     V b = argv[0], e = argv[1];
     (void)argc;
@@ -344,6 +355,8 @@ static V p_expt(int argc, V *argv) {
             sx_error("expt: exponent too large:", e);
         return int_expt(b, (uint64_t)fix_val(e));
     }
+    if (is_exact(b) && is_exint(e))
+        return rat_expt(b, e);
     return make_flo(pow(num_d(b), num_d(e)));
 }
 
@@ -404,6 +417,32 @@ static V p_exact_integer_sqrt(int argc, V *argv) {
     RETURN(s);
 }
 
+/* sqrt of a positive rational: exact when its numerator and denominator
+ * are both squares (in lowest terms, so exactly then). */
+static V rat_sqrt(V x) {
+    V n = NULL, d = NULL, s = NULL, t = NULL;
+    FRAME;
+    ROOT(x);
+    ROOT(n);
+    ROOT(d);
+    ROOT(s);
+    ROOT(t);
+    rat_split(x, &n, &d);
+    s = int_isqrt(n);
+    t = int_mul(s, s);
+    if (int_cmp(t, n) == 0) {
+        n = s;
+        s = int_isqrt(d);
+        t = int_mul(s, s);
+        if (int_cmp(t, d) == 0) {
+            s = rat_make(n, s);
+            RETURN(s);
+        }
+    }
+    s = make_flo(sqrt(rat_to_double(x)));
+    RETURN(s);
+}
+
 static V p_sqrt(int argc, V *argv) {
     V s = NULL, n = argv[0], sq = NULL;
     (void)argc;
@@ -419,6 +458,8 @@ static V p_sqrt(int argc, V *argv) {
             s = make_flo(sqrt(num_d(n)));
         RETURN(s);
     }
+    if (type_of(n) == T_RAT && rat_sign(n) > 0)
+        return rat_sqrt(n);
     return make_flo(sqrt(num_d(n)));
 }
 
@@ -433,12 +474,12 @@ static V p_exact(int argc, V *argv) {
     double d;
     (void)argc;
     check_num(argv[0], "exact");
-    if (is_exint(argv[0]))
+    if (is_exact(argv[0]))
         return argv[0];
     d = flo_val(argv[0]);
-    if (d != floor(d) || isinf(d))
+    if (!isfinite(d))
         sx_error("exact: no exact representation for", argv[0]);
-    return int_from_double(d);
+    return rat_from_double(d);
 }
 
 static V p_inexact(int argc, V *argv) {
@@ -454,6 +495,16 @@ static V fraction_part(V v, bool num, const char *who) {
     check_num(v, who);
     if (is_exint(v))
         return num ? v : make_fix(1);
+    if (type_of(v) == T_RAT) {
+        V n = NULL, dn = NULL;
+        FRAME;
+        ROOT(n);
+        ROOT(dn);
+        rat_split(v, &n, &dn);
+        if (!num)
+            n = dn;
+        RETURN(n);
+    }
     d = flo_val(v);
     if (!isfinite(d))
         sx_type_error(who, "a rational number", v);
@@ -467,14 +518,16 @@ static V p_numerator(int argc, V *argv) { (void)argc; return fraction_part(argv[
 static V p_denominator(int argc, V *argv) { (void)argc; return fraction_part(argv[0], false, "denominator"); }
 
 /* floor ceiling round truncate: exact stays exact. */
-static V rounding(V v, double (*fn)(double), const char *who) {
+static V rounding(V v, double (*fn)(double), int mode, const char *who) {
     check_num(v, who);
-    return is_exint(v) ? v : make_flo(fn(flo_val(v)));
+    if (type_of(v) == T_FLO)
+        return make_flo(fn(flo_val(v)));
+    return rat_round(v, mode);
 }
-static V p_floor(int argc, V *argv) { (void)argc; return rounding(argv[0], floor, "floor"); }
-static V p_ceiling(int argc, V *argv) { (void)argc; return rounding(argv[0], ceil, "ceiling"); }
-static V p_round(int argc, V *argv) { (void)argc; return rounding(argv[0], rint, "round"); }
-static V p_truncate(int argc, V *argv) { (void)argc; return rounding(argv[0], trunc, "truncate"); }
+static V p_floor(int argc, V *argv) { (void)argc; return rounding(argv[0], floor, RND_FLOOR, "floor"); }
+static V p_ceiling(int argc, V *argv) { (void)argc; return rounding(argv[0], ceil, RND_CEIL, "ceiling"); }
+static V p_round(int argc, V *argv) { (void)argc; return rounding(argv[0], rint, RND_ROUND, "round"); }
+static V p_truncate(int argc, V *argv) { (void)argc; return rounding(argv[0], trunc, RND_TRUNC, "truncate"); }
 
 static V math1(V v, double (*fn)(double), const char *who) {
     check_num(v, who);
@@ -498,8 +551,8 @@ static V p_atan(int argc, V *argv) {
 /* ---- predicates */
 static V p_number_p(int argc, V *argv) { (void)argc; return boolean(is_num(argv[0])); }
 static V p_integer_p(int argc, V *argv) { (void)argc; return boolean(is_num(argv[0]) && integral(argv[0]) && !(type_of(argv[0]) == T_FLO && isinf(flo_val(argv[0])))); }
-static V p_rational_p(int argc, V *argv) { (void)argc; return boolean(is_num(argv[0]) && isfinite(num_d(argv[0]))); }
-static V p_exact_p(int argc, V *argv) { (void)argc; check_num(argv[0], "exact?"); return boolean(is_exint(argv[0])); }
+static V p_rational_p(int argc, V *argv) { (void)argc; return boolean(is_exact(argv[0]) || (type_of(argv[0]) == T_FLO && isfinite(flo_val(argv[0])))); }
+static V p_exact_p(int argc, V *argv) { (void)argc; check_num(argv[0], "exact?"); return boolean(is_exact(argv[0])); }
 static V p_inexact_p(int argc, V *argv) { (void)argc; check_num(argv[0], "inexact?"); return boolean(type_of(argv[0]) == T_FLO); }
 static V p_exact_integer_p(int argc, V *argv) { (void)argc; return boolean(is_exint(argv[0])); }
 static V p_nan_p(int argc, V *argv) { (void)argc; check_num(argv[0], "nan?"); return boolean(type_of(argv[0]) == T_FLO && isnan(flo_val(argv[0]))); }
@@ -509,6 +562,8 @@ static int sign_of(V v, const char *who) {
     check_num(v, who);
     if (is_exint(v))
         return int_sign(v);
+    if (type_of(v) == T_RAT)
+        return rat_sign(v);
     return flo_val(v) > 0 ? 1 : flo_val(v) < 0 ? -1 : 0; /* NaN: 0 */
 }
 static V p_zero_p(int argc, V *argv) { (void)argc; return boolean(sign_of(argv[0], "zero?") == 0 && !(type_of(argv[0]) == T_FLO && isnan(flo_val(argv[0])))); }
@@ -530,11 +585,12 @@ static V p_number_to_string(int argc, V *argv) {
     int64_t radix = argc > 1 ? check_index(argv[1], 2, 36, "number->string") : 10;
     V r;
     check_num(argv[0], "number->string");
-    if (!is_exint(argv[0])) {
+    if (type_of(argv[0]) == T_FLO) {
         format_number(buf, sizeof buf, argv[0]);
         return make_str(buf, strlen(buf));
     }
-    s = int_to_cstr(argv[0], (int)radix);    /* C memory: survives the allocation */
+    s = type_of(argv[0]) == T_RAT ? rat_to_cstr(argv[0], (int)radix)
+                                  : int_to_cstr(argv[0], (int)radix); /* C memory */
     if (!s)
         sx_out_of_memory();
     r = make_str(s, strlen(s));
@@ -555,12 +611,7 @@ static V p_string_to_number(int argc, V *argv) {
     memcpy(buf, str_ptr(argv[0]), len);
     buf[len] = 0;
     p = buf;
-    if (len > 2 && buf[0] == '#' && strchr("xXbBoOdD", buf[1])) { /* radix prefix */
-        radix = strchr("xX", buf[1]) ? 16 : strchr("bB", buf[1]) ? 2 : strchr("oO", buf[1]) ? 8 : 10;
-        p += 2;
-        len -= 2;
-    }
-    v = parse_number(p, len, (int)radix);
+    v = parse_prefixed(p, len, (int)radix);
     free(buf);
     return v ? v : sx_false;
 }

@@ -89,17 +89,21 @@ static V p_exit(int argc, V *argv) {
 }
 
 /* ---- files */
-int sx_load_stream(FILE *in) {
-    struct reader rd = {in, 1};
-    V x = NULL;
+int sx_load_stream(FILE *in, const char *name) {
+    struct reader rd = {in, 1, name != NULL};
+    V x = NULL, saved = sx_src_file;
     FRAME;
     ROOT(x);
+    ROOT(saved);
+    x = name ? make_str(name, strlen(name)) : sx_false;
+    sx_src_file = x;
     for (;;) {
         x = sx_read(&rd);
         if (x == sx_eof)
             break;
         eval(x, NULL);
     }
+    sx_src_file = saved;
     UNFRAME;
     return 0;
 }
@@ -112,7 +116,7 @@ static V p_load(int argc, V *argv) {
     snprintf(path, sizeof path, "%s", str_ptr(argv[0]));
     if (!(f = fopen(path, "r")))
         sx_error("load: cannot open", argv[0]);
-    sx_load_stream(f);   /* FIXME: leaks f when the file raises an error */
+    sx_load_stream(f, path);   /* FIXME: leaks f when the file raises an error */
     fclose(f);
     return sx_unspec;
 }

@@ -1,5 +1,7 @@
-/* prim_text.c -- characters (bytes 0..255) and strings (mutable, fixed
- * length).  A string's bytes move with it: every copy allocates the new
+/* prim_text.c -- characters (any code point; 0..255 shared) and strings
+ * (mutable, fixed length, bytes: a string holds only characters 0..255,
+ * so a UTF-8 text is seen byte by byte).  Character classes and case are
+ * the C locale's for 0..255; characters above are their own case.  A string's bytes move with it: every copy allocates the new
  * string first, then copies from the source re-read through argv. */
 #include <ctype.h>
 #include <stdlib.h>
@@ -11,6 +13,13 @@ static unsigned check_char(V v, const char *who) {
     check_type(v, T_CHAR, who, "a character");
     return char_val(v);
 }
+/* A character that fits in a byte string. */
+static unsigned check_str_char(V v, const char *who) {
+    unsigned c = check_char(v, who);
+    if (c > 255)
+        sx_type_error(who, "a character 0..255 (strings hold bytes)", v);
+    return c;
+}
 static void check_str(V v, const char *who) { check_type(v, T_STR, who, "a string"); }
 
 /* ---- characters */
@@ -18,7 +27,10 @@ static V p_char_p(int argc, V *argv) { ARGC_UNUSED; return boolean(type_of(argv[
 static V p_char_to_integer(int argc, V *argv) { ARGC_UNUSED; return make_fix(check_char(argv[0], "char->integer")); }
 static V p_integer_to_char(int argc, V *argv) {
     ARGC_UNUSED;
-    return make_char((unsigned)check_index(argv[0], 0, 255, "integer->char"));
+    int64_t c = check_index(argv[0], 0, CHAR_MAX_CODE, "integer->char");
+    if (c >= 0xD800 && c <= 0xDFFF)
+        sx_error("integer->char: a surrogate is not a character:", argv[0]);
+    return make_char_code((unsigned)c);
 }
 
 static V char_compare(int argc, V *argv, const char *who, int lo, int hi, bool ci) {
@@ -28,7 +40,7 @@ static V char_compare(int argc, V *argv, const char *who, int lo, int hi, bool c
     for (i = 0; i + 1 < argc; i++) {
         a = (int)char_val(argv[i]);
         b = (int)char_val(argv[i + 1]);
-        if (ci) {
+        if (ci && a < 256 && b < 256) {
             a = tolower(a);
             b = tolower(b);
         }
@@ -46,18 +58,26 @@ static V p_char_ge(int argc, V *argv) { return char_compare(argc, argv, "char>=?
 static V p_char_ci_eq(int argc, V *argv) { return char_compare(argc, argv, "char-ci=?", 0, 0, true); }
 
 #define CHAR_PRED(fn, name, test) \
-    static V fn(int argc, V *argv) { ARGC_UNUSED; return boolean(test(check_char(argv[0], name))); }
+    static V fn(int argc, V *argv) { unsigned c = check_char(argv[0], name); ARGC_UNUSED; return boolean(c < 256 && test((int)c)); }
 CHAR_PRED(p_char_alphabetic, "char-alphabetic?", isalpha)
 CHAR_PRED(p_char_numeric, "char-numeric?", isdigit)
 CHAR_PRED(p_char_whitespace, "char-whitespace?", isspace)
 CHAR_PRED(p_char_upper, "char-upper-case?", isupper)
 CHAR_PRED(p_char_lower, "char-lower-case?", islower)
-static V p_char_upcase(int argc, V *argv) { ARGC_UNUSED; return make_char((unsigned)toupper((int)check_char(argv[0], "char-upcase"))); }
-static V p_char_downcase(int argc, V *argv) { ARGC_UNUSED; return make_char((unsigned)tolower((int)check_char(argv[0], "char-downcase"))); }
+static V p_char_upcase(int argc, V *argv) {
+    unsigned c = check_char(argv[0], "char-upcase");
+    ARGC_UNUSED;
+    return c < 256 ? make_char((unsigned)toupper((int)c)) : argv[0];
+}
+static V p_char_downcase(int argc, V *argv) {
+    unsigned c = check_char(argv[0], "char-downcase");
+    ARGC_UNUSED;
+    return c < 256 ? make_char((unsigned)tolower((int)c)) : argv[0];
+}
 static V p_digit_value(int argc, V *argv) {
     unsigned c = check_char(argv[0], "digit-value");
     ARGC_UNUSED;
-    return isdigit((int)c) ? make_fix(c - '0') : sx_false;
+    return c < 256 && isdigit((int)c) ? make_fix(c - '0') : sx_false;
 }
 
 /* ---- strings */
@@ -65,7 +85,7 @@ static V p_string_p(int argc, V *argv) { ARGC_UNUSED; return boolean(type_of(arg
 
 static V p_make_string(int argc, V *argv) {
     int64_t n = check_index(argv[0], 0, INT64_MAX / 2, "make-string");
-    unsigned c = argc > 1 ? check_char(argv[1], "make-string") : ' ';
+    unsigned c = argc > 1 ? check_str_char(argv[1], "make-string") : ' ';
     V s = make_str(NULL, (size_t)n);
     memset(str_ptr(s), (int)c, (size_t)n);
     return s;
@@ -75,7 +95,7 @@ static V p_string(int argc, V *argv) {
     int i;
     V s;
     for (i = 0; i < argc; i++)
-        check_char(argv[i], "string");
+        check_str_char(argv[i], "string");
     s = make_str(NULL, (size_t)argc);
     for (i = 0; i < argc; i++)
         str_ptr(s)[i] = (char)char_val(argv[i]);
@@ -101,7 +121,7 @@ static V p_string_set(int argc, V *argv) {
     ARGC_UNUSED;
     check_str(argv[0], "string-set!");
     k = check_index(argv[1], 0, str_len(argv[0]) - 1, "string-set!");
-    str_ptr(argv[0])[k] = (char)check_char(argv[2], "string-set!");
+    str_ptr(argv[0])[k] = (char)check_str_char(argv[2], "string-set!");
     return sx_unspec;
 }
 
@@ -155,7 +175,7 @@ static V p_list_to_string(int argc, V *argv) {
     if (n < 0)
         sx_type_error("list->string", "a list", argv[0]);
     for (l = argv[0]; l; l = cdr(l))
-        check_char(car(l), "list->string");
+        check_str_char(car(l), "list->string");
     s = make_str(NULL, (size_t)n);
     for (i = 0, l = argv[0]; i < n; i++, l = cdr(l))
         str_ptr(s)[i] = (char)char_val(car(l));
@@ -165,7 +185,7 @@ static V p_list_to_string(int argc, V *argv) {
 static V p_string_fill(int argc, V *argv) {
     ARGC_UNUSED;
     check_str(argv[0], "string-fill!");
-    memset(str_ptr(argv[0]), (int)check_char(argv[1], "string-fill!"), (size_t)str_len(argv[0]));
+    memset(str_ptr(argv[0]), (int)check_str_char(argv[1], "string-fill!"), (size_t)str_len(argv[0]));
     return sx_unspec;
 }
 

@@ -1,10 +1,11 @@
 /* print.c -- display and write.  Never allocates: safe to call with
  * unrooted values, including from the error path. */
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include "print.h"
 #include "eval.h"
-#include "integer.h"
+#include "rational.h"
 #include "code.h"
 
 static const struct { unsigned code; const char *name; } char_names[] = {
@@ -12,22 +13,71 @@ static const struct { unsigned code; const char *name; } char_names[] = {
     {0, "null"}, {7, "alarm"}, {8, "backspace"}, {127, "delete"}, {27, "escape"},
 };
 
-/* "1e+21" -> "1e21", "1e-07" -> "1e-7": Scheme's usual exponent form. */
-static void tidy_exponent(char *buf) {
-    char *e = strchr(buf, 'e'), *d;
-    if (!e)
-        return;
-    d = e + 1;
-    if (*d == '+')
-        memmove(d, d + 1, strlen(d));
-    else if (*d == '-')
-        d++;
-    while (d[0] == '0' && d[1])
-        memmove(d, d + 1, strlen(d));
+/* ---- shortest round-trip digits [print.shortest]
+ * For x > 0 finite, the decimal with the fewest significant digits that
+ * strtod reads back as x, and of those the nearest to x.  For each p
+ * from 1 up, let c be x correctly rounded to p digits (printf's %.*e),
+ * and c-, c+ its neighbours among p-digit decimals.  If some p-digit
+ * decimal y reads back as x, y lies in x's rounding interval I, which
+ * is convex and contains x; c is the p-digit decimal nearest to x, so
+ * either c is between x and y (and then in I too), or y is on the other
+ * side of x, where the p-digit decimal nearest to x is c's neighbour
+ * there, which lies between x and y and so is in I.  Trying c, then
+ * c- and c+, with strtod (correctly rounded in glibc) therefore finds a
+ * p-digit decimal whenever one exists, c first when c is one: the search
+ * stops at the least p.  (Printing each p with %.*g and stopping at the
+ * first that reads back, as before, misses the neighbours: 2^-1017
+ * printed in 17 digits where 16 suffice.) */
+
+/* Read back the decimal m * 10^e (m < 10^17). */
+static double decimal_value(int64_t m, int e) {
+    char buf[48];
+    snprintf(buf, sizeof buf, "%llde%d", (long long)m, e);
+    return strtod(buf, NULL);
+}
+
+/* x > 0 finite: its shortest digits into digits[24] (no trailing zeros,
+ * NUL ended, at most 17), and the exponent of the first digit into *point. */
+static void shortest_digits(double x, char *digits, int *point) {
+    char buf[40];
+    int p, e, k;
+    int64_t m, pow10 = 1, cand[3];
+    for (p = 1; p <= 17; p++, pow10 *= 10) {
+        snprintf(buf, sizeof buf, "%.*e", p - 1, x);   /* d.ddde[+-]XX */
+        m = 0;
+        for (k = 0; buf[k] != 'e'; k++)
+            if (buf[k] != '.')
+                m = m * 10 + (buf[k] - '0');
+        e = atoi(buf + k + 1);
+        cand[0] = m;
+        cand[1] = m - 1;
+        cand[2] = m + 1;
+        for (k = 0; k < 3; k++) {
+            int64_t c = cand[k];
+            int ce = e;
+            if (c < pow10) {                 /* below 10^(p-1): one digit less */
+                c = pow10 * 10 - 1;
+                ce--;
+            } else if (c >= pow10 * 10) {    /* carried to 10^p */
+                c = pow10;
+                ce++;
+            }
+            if (decimal_value(c, ce - (p - 1)) == x) {
+                snprintf(digits, 24, "%lld", (long long)c);
+                *point = ce;
+                for (e = (int)strlen(digits); e > 1 && digits[e - 1] == '0'; e--)
+                    digits[e - 1] = 0;
+                return;
+            }
+        }
+    }
+    abort();   /* unreachable: 17 significant digits always read back */
 }
 
 static void format_flonum(char *buf, size_t size, double d) {
-    int prec;
+    char digits[24];
+    int point, n, k;
+    size_t at = 0;
     if (isnan(d)) {
         snprintf(buf, size, "+nan.0");
         return;
@@ -41,14 +91,22 @@ static void format_flonum(char *buf, size_t size, double d) {
         snprintf(buf, size, "%.1f", d);
         return;
     }
-    /* Else the shortest precision that reads back as the same double. */
-    for (prec = 1; prec < 17; prec++) {
-        snprintf(buf, size, "%.*g", prec, d);
-        if (strtod(buf, NULL) == d)
-            break;
+    shortest_digits(fabs(d), digits, &point);
+    n = (int)strlen(digits);
+    if (d < 0)
+        buf[at++] = '-';
+    if (point < -4 || point >= n) {            /* d.ddde[-]x, as %g would */
+        at += (size_t)snprintf(buf + at, size - at, "%c%s%s", digits[0], n > 1 ? "." : "", digits + 1);
+        snprintf(buf + at, size - at, "e%d", point);
+    } else if (point < 0) {                    /* 0.000ddd */
+        buf[at++] = '0';
+        buf[at++] = '.';
+        for (k = -1; k > point; k--)
+            buf[at++] = '0';
+        snprintf(buf + at, size - at, "%s", digits);
+    } else {                                   /* ddd.ddd */
+        snprintf(buf + at, size - at, "%.*s.%s", point + 1, digits, digits + point + 1);
     }
-    snprintf(buf, size, "%.*g", prec, d);
-    tidy_exponent(buf);
 }
 
 void format_number(char *buf, size_t size, V num) {
@@ -58,31 +116,76 @@ void format_number(char *buf, size_t size, V num) {
         format_flonum(buf, size, flo_val(num));
 }
 
-static void print_string(FILE *out, V s, bool write) {
-    const char *p = str_ptr(s);
-    int64_t i, n = str_len(s);
-    if (!write) {
-        fwrite(p, 1, (size_t)n, out);
-        return;
-    }
-    fputc('"', out);
+/* write's form of a string's bytes, or of a |symbol|'s name: the
+ * delimiter and backslash escaped, control bytes as \xHH; escapes, bytes
+ * 128 and above as they are (a UTF-8 text stays readable). */
+static void print_escaped(FILE *out, const char *p, int64_t n, char delim) {
+    int64_t i;
+    unsigned char c;
+    fputc(delim, out);
     for (i = 0; i < n; i++) {
-        switch (p[i]) {
-        case '"': fputs("\\\"", out); break;
-        case '\\': fputs("\\\\", out); break;
-        case '\n': fputs("\\n", out); break;
-        case '\t': fputs("\\t", out); break;
-        case '\r': fputs("\\r", out); break;
-        default: fputc(p[i], out);
-        }
+        c = (unsigned char)p[i];
+        if (c == (unsigned char)delim || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", out);
+        else if (c == '\t')
+            fputs("\\t", out);
+        else if (c == '\r')
+            fputs("\\r", out);
+        else if (c == 7)
+            fputs("\\a", out);
+        else if (c == 8)
+            fputs("\\b", out);
+        else if (c < 32 || c == 127)
+            fprintf(out, "\\x%x;", c);
+        else
+            fputc(c, out);
     }
-    fputc('"', out);
+    fputc(delim, out);
+}
+
+static void print_string(FILE *out, V s, bool write) {
+    if (write)
+        print_escaped(out, str_ptr(s), str_len(s), '"');
+    else
+        fwrite(str_ptr(s), 1, (size_t)str_len(s), out);
+}
+
+/* Whether a symbol named p[0..n) needs |bars| to read back as itself:
+ * empty, ".", a delimiter or control byte inside, '#' first, or a start
+ * that reads as a number (a digit, or a sign or '.' and then a digit or
+ * '.'; the signed infinities and NaNs). */
+static bool needs_bars(const char *p, int64_t n) {
+    int64_t i;
+    if (n == 0 || (n == 1 && p[0] == '.') || p[0] == '#')
+        return true;
+    for (i = 0; i < n; i++)
+        if ((unsigned char)p[i] <= 32 || strchr("()\"';`,|", p[i]) || p[i] == 127)
+            return true;
+    if (isdigit((unsigned char)p[0]))
+        return true;
+    if (n > 1 && strchr("+-.", p[0]) && (isdigit((unsigned char)p[1]) || p[1] == '.'))
+        return p[0] != '.' || p[1] != '.';     /* "..." is an identifier */
+    return n == 6 && strchr("+-", p[0]) && (!strcmp(p + 1, "inf.0") || !strcmp(p + 1, "nan.0"));
+}
+
+static void print_symbol(FILE *out, V s, bool write) {
+    V name = sym_name(s);
+    if (write && needs_bars(str_ptr(name), str_len(name)))
+        print_escaped(out, str_ptr(name), str_len(name), '|');
+    else
+        print_string(out, name, false);
 }
 
 static void print_char(FILE *out, unsigned c, bool write) {
     size_t i;
+    char u[4];
     if (!write) {
-        fputc((int)c, out);
+        if (c < 256)
+            fputc((int)c, out);   /* a byte, as in strings */
+        else
+            fwrite(u, 1, utf8_put(c, u), out);
         return;
     }
     for (i = 0; i < sizeof char_names / sizeof *char_names; i++)
@@ -90,10 +193,12 @@ static void print_char(FILE *out, unsigned c, bool write) {
             fprintf(out, "#\\%s", char_names[i].name);
             return;
         }
-    if (c < 32 || c > 126)
+    if (c < 32 || (c > 126 && c < 256))
         fprintf(out, "#\\x%x", c);
-    else
-        fprintf(out, "#\\%c", (int)c);
+    else {
+        fputs("#\\", out);
+        fwrite(u, 1, utf8_put(c, u), out);
+    }
 }
 
 static void print_list(FILE *out, V v, bool write) {
@@ -143,10 +248,16 @@ void sx_print(FILE *out, V v, bool write) {
         free(s);
         break;
     }
+    case T_RAT: {
+        char *s = rat_to_cstr(v, 10);
+        fputs(s ? s : "#<rational: out of memory>", out);
+        free(s);
+        break;
+    }
     case T_BOOL: fputs(v == sx_true ? "#t" : "#f", out); break;
     case T_CHAR: print_char(out, char_val(v), write); break;
     case T_STR: print_string(out, v, write); break;
-    case T_SYM: print_string(out, sym_name(v), false); break;
+    case T_SYM: print_symbol(out, v, write); break;
     case T_VEC:
         fputs("#(", out);
         for (i = 0; i < vec_len(v); i++) {
@@ -156,11 +267,19 @@ void sx_print(FILE *out, V v, bool write) {
         }
         fputc(')', out);
         break;
+    case T_BYTES:
+        fputs("#u8(", out);
+        for (i = 0; i < (size_t)bytes_len(v); i++)
+            fprintf(out, i ? " %u" : "%u", bytes_ptr(v)[i]);
+        fputc(')', out);
+        break;
     case T_CLOS: print_name(out, "procedure", clos_name(v)); break;
     case T_CODE: fputs("#<code>", out); break;
     case T_CONT: fputs("#<continuation>", out); break;
     case T_PROMISE: fputs("#<promise>", out); break;
     case T_MACRO: fputs("#<macro>", out); break;
+    case T_SRC: sx_print(out, gc_get(v, 0), write); break;
+    case T_FOREIGN: print_name(out, "foreign-procedure", gc_get(v, 0)); break;
     case T_RTD: print_name(out, "record-type", gc_get(v, 0)); break;
     case T_RECORD:
         if (sx_is_error(v)) {

@@ -110,6 +110,28 @@ V make_str(const char *p, size_t len) {
     return s;
 }
 
+/* As make_str: p must be C memory, or NULL for zero bytes. */
+V make_bytes(const void *p, size_t len) {
+    V n, b;
+    FRAME;
+    n = make_fix((int64_t)len);
+    ROOT(n);
+    b = gc_alloc(T_BYTES, 1, len);
+    gc_set(b, 0, n);
+    if (p)
+        memcpy(bytes_ptr(b), p, len);
+    RETURN(b);
+}
+
+V make_char_code(unsigned c) {
+    V v;
+    if (c < 256)
+        return make_char(c);
+    v = gc_alloc(T_CHAR, 0, 4);
+    *(uint32_t *)gc_raw(v) = (uint32_t)c;
+    return v;
+}
+
 V make_vec(size_t n, V fill) {
     V v;
     size_t i;

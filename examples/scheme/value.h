@@ -14,7 +14,7 @@ enum {
     T_FIX,       /* | int64 */
     T_FLO,       /* | double */
     T_BOOL,      /* | (the two objects in sx_false/sx_true) */
-    T_CHAR,      /* | uint32 code (0..255, all preallocated) */
+    T_CHAR,      /* | uint32 code point (0..255 preallocated and shared) */
     T_STR,       /* | int64 length, bytes, NUL */
     T_SYM,       /* name(string) global-value | uint32 hash, uint32 form */
     T_VEC,       /* elements... | */
@@ -32,7 +32,11 @@ enum {
     T_RECORD,    /* rtd fields... | */
     T_CONT,      /* | uint64 id of its escape point (prim_ctl.c) */
     T_PROMISE,   /* box | box: (done? . value-or-thunk) (prim_data.c) */
-    T_MACRO      /* literals rules ellipsis defenv | (macro.h) */
+    T_MACRO,     /* literals rules ellipsis defenv | (macro.h) */
+    T_BYTES,     /* length(fixnum) | bytes (a bytevector, prim_bytes.c) */
+    T_RAT,       /* | a ratio of exact integers (rational.h) */
+    T_FOREIGN,   /* name arg-types ret-type | C function pointer (foreign.c) */
+    T_SRC        /* form file | int32 line: a located source form (read.h) */
 };
 
 /* Global roots: constants, shared small numbers and characters. */
@@ -68,12 +72,49 @@ V make_flo(double d);                            /* may collect */
 
 /* ---- characters */
 static inline unsigned char_val(V v) { return *(uint32_t *)gc_raw(v); }
+/* The shared character c, c < 256: never collects. */
 static inline V make_char(unsigned c) { return gc_get(sx_chars, c & 255); }
+/* Any code point c <= 0x10FFFF: a fresh object above 255, so may collect. */
+V make_char_code(unsigned c);
+/* Strings are byte strings: string-ref sees the bytes of a UTF-8 text as
+ * characters 0..255, and only those fit in a string. */
+#define CHAR_MAX_CODE 0x10FFFFu
+/* The UTF-8 bytes of code point c into out; returns their count (1..4). */
+static inline size_t utf8_put(unsigned c, char out[4]) {
+    if (c < 0x80) {
+        out[0] = (char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        out[0] = (char)(0xC0 | c >> 6);
+        out[1] = (char)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        out[0] = (char)(0xE0 | c >> 12);
+        out[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | c >> 18);
+    out[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (c & 0x3F));
+    return 4;
+}
 
 /* ---- strings: length, then bytes with a NUL after them */
 static inline int64_t str_len(V s) { return fix_val(s); }
 static inline char *str_ptr(V s) { return (char *)gc_raw(s) + 8; }
 V make_str(const char *p, size_t len);           /* may collect; p may be NULL */
+
+/* ---- bytevectors: raw bytes the collector moves but never scans.  The
+ * length is in the one slot, so the raw bytes are the bytes themselves:
+ * movgc_data() of a bytevector is what C gets (foreign.c).  A pointer
+ * from bytes_ptr is good only until the next allocation. */
+static inline int64_t bytes_len(V b) { return fix_val(gc_get(b, 0)); }
+static inline uint8_t *bytes_ptr(V b) { return (uint8_t *)gc_data(b); }
+V make_bytes(const void *p, size_t len);          /* may collect; p may be NULL */
 
 /* ---- symbols */
 static inline V sym_name(V s) { return gc_get(s, 0); }

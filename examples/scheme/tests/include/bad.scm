@@ -1,0 +1,2 @@
+(define fine 1)
+(define broken (1 2
