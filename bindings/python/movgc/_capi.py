@@ -66,7 +66,7 @@ class Stats(ctypes.Structure):
                 ("max_pause_ns", c_u64)]
 
 
-_SONAMES = ("libmovgc.so.0", "libmovgc.so")
+_SONAMES = ("libmovgc.so.1", "libmovgc.so")
 
 
 def _source_build_tree() -> Optional[str]:
