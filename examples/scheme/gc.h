@@ -32,6 +32,10 @@ void gc_set_finalizer(V obj, void (*fn)(V obj));
 gc_wref gc_wref_new(V obj);            /* never collects */
 V gc_wref_get(gc_wref w);              /* NULL once obj died; never collects */
 void gc_wref_free(gc_wref w);
+/* A hash of obj's identity, the same for obj's whole life although a
+ * moving collector changes its address (movgc_identity_hash; the address
+ * itself on Boehm, which never moves).  obj != NULL.  Never collects. */
+uint64_t gc_identity_hash(V obj);
 
 /* ---- foreign calls (libffi) whose arguments may be heap objects:
  * movgc_ffi on movgc, plain libffi on Boehm (which never moves). */

@@ -65,6 +65,9 @@ size_t gc_heap_bytes(void) { return GC_get_heap_size(); }
 
 const char *gc_name(void) { return "boehm"; }
 
+/* Boehm never moves an object, so its address is its identity. */
+uint64_t gc_identity_hash(V obj) { return (uint64_t)(uintptr_t)obj; }
+
 /* A weak reference is a malloc'd cell (not scanned by Boehm) holding the
  * hidden base address, registered as a link Boehm clears when it dies. */
 gc_wref gc_wref_new(V obj) {

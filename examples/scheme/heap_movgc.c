@@ -58,6 +58,8 @@ void gc_set_finalizer(V obj, void (*fn)(V)) {
     movgc_set_finalizer(sx_heap, obj, run_finalizer, ud);
 }
 
+uint64_t gc_identity_hash(V obj) { return movgc_identity_hash(sx_heap, obj); }
+
 /* SCHEME_STRONG_SYMBOLS: fall back to strong handles (symbols never die). */
 gc_wref gc_wref_new(V obj) {
 #ifdef SCHEME_STRONG_SYMBOLS

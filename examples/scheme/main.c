@@ -31,6 +31,7 @@ static void init(void) {
     prim_ctl_init();
     prim_data_init();
     prim_bytes_init();
+    prim_hash_init();
     foreign_init();
     compile_init();   /* after the primitives: captures some */
     prelude_load();

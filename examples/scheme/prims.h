@@ -40,6 +40,7 @@ void prim_port_init(void);
 void prim_ctl_init(void);
 void prim_data_init(void);
 void prim_bytes_init(void);
+void prim_hash_init(void);
 void foreign_init(void);
 /* Run the Scheme part of the library (prelude.c).  May collect. */
 void prelude_load(void);

@@ -295,6 +295,7 @@ void sx_print(FILE *out, V v, bool write) {
     case T_UNSPEC: fputs("#<unspecified>", out); break;
     case T_EOF: fputs("#<eof>", out); break;
     case T_PORT: fputs("#<port>", out); break;
+    case T_HTAB: fputs("#<hashtable>", out); break;
     case T_VALUES:
         fputs("#<values", out);
         for (i = 0; i < gc_nrefs(v); i++) {

@@ -200,6 +200,15 @@ bool rat_eqv(V a, V b) {
            memcmp(num_limbs(a), num_limbs(b), (x->nn + x->nd) * sizeof(limb)) == 0;
 }
 
+uint64_t rat_hash(V x) {
+    struct rat_hdr *h = hdr(x);
+    const limb *d = num_limbs(x);
+    uint64_t k = 0xcbf29ce484222325u ^ h->neg;
+    for (size_t i = 0; i < (size_t)h->nn + h->nd; i++)
+        k = (k ^ d[i]) * 0x100000001b3u;
+    return k ^ ((uint64_t)h->nn << 32);
+}
+
 /* ---- to and from doubles */
 
 static size_t bit_length(const limb *a, size_t n) {

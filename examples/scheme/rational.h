@@ -32,6 +32,8 @@ V rat_neg(V x);
 int rat_sign(V x);
 /* bytes equal: eqv? of two T_RATs.  Never collects. */
 bool rat_eqv(V a, V b);
+/* A hash of x's value: eqv? rationals hash alike.  Never collects. */
+uint64_t rat_hash(V x);
 /* The double nearest to x (a T_RAT), correctly rounded outside the
  * subnormal range.  Never allocates on the heap (so never collects). */
 double rat_to_double(V x);

@@ -36,7 +36,8 @@ enum {
     T_BYTES,     /* length(fixnum) | bytes (a bytevector, prim_bytes.c) */
     T_RAT,       /* | a ratio of exact integers (rational.h) */
     T_FOREIGN,   /* name arg-types ret-type | C function pointer (foreign.c) */
-    T_SRC        /* form file | int32 line: a located source form (read.h) */
+    T_SRC,       /* form file | int32 line: a located source form (read.h) */
+    T_HTAB       /* buckets | int64 count, int64 flags (prim_hash.c) */
 };
 
 /* Global roots: constants, shared small numbers and characters. */
