@@ -46,6 +46,11 @@
  * [mark.fork] a child process forked from the owner thread has no marker
  *   threads: it leaves the parent's pool alone (its memory is dropped,
  *   nothing is joined) and starts its own at its next full collection.
+ *   Between collections every marker thread waits for a round and holds
+ *   nothing a child could need: pool_new returns only once each thread
+ *   has started (a thread's start-up allocates, and an allocator without
+ *   fork handlers would leave its lock taken in the child), and a thread
+ *   allocates nothing after it leaves a round.
  * [mark.api] marker threads never call the public API, never report an
  *   error (a bad reference is recorded and reported by the collector) and
  *   block every signal. */
@@ -98,13 +103,15 @@ struct markers {
     pthread_mutex_t lock;
     pthread_cond_t start;    /* a round began, or 'quit' */
     pthread_cond_t work;     /* shared work arrived, or the round ended */
-    pthread_cond_t left;     /* the last marker thread left the round */
+    pthread_cond_t left;     /* the last marker thread left the round, or
+                                started [mark.fork] */
     unsigned round;          /* rounds begun */
     bool quit;
     struct marking *mk;      /* the current collection */
     unsigned idle;           /* workers waiting for work in this round */
     bool done;               /* [mark.end] the round is over */
     unsigned finished;       /* marker threads that left the round */
+    unsigned started;        /* marker threads running [mark.fork] */
     uintptr_t *shared;       /* the shared stack: [0, nshared) */
     size_t nshared, cap;
     struct worker w[];       /* w[0] is the collector's */
@@ -442,6 +449,8 @@ static void *marker_main(void *arg) {
     struct worker *w = arg;
     struct markers *p = w->pool;
     pthread_mutex_lock(&p->lock);
+    p->started++;
+    pthread_cond_signal(&p->left);
     for (;;) {
         while (p->round == w->seen && !p->quit)
             pthread_cond_wait(&p->start, &p->lock);
@@ -550,6 +559,10 @@ static struct markers *pool_new(unsigned want) {
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_attr_destroy(&attr);
+    pthread_mutex_lock(&p->lock);  /* [mark.fork] */
+    while (p->started < p->n - 1)
+        pthread_cond_wait(&p->left, &p->lock);
+    pthread_mutex_unlock(&p->lock);
     if (p->n == 1) {
         pool_free(p);
         return NULL;
