@@ -20,6 +20,23 @@ MOVGC_API size_t movgc_testing_nursery_size(movgc_heap *h);
  * objects become old in place)?  Never collects. */
 MOVGC_API int movgc_testing_is_young_large(movgc_heap *h, const void *obj);
 
+/* A full collection as the allocation policy runs it: unlike
+ * movgc_collect(h, MOVGC_FULL), it keeps the pages of the gaps promotion
+ * is expected to fill before the next one. */
+MOVGC_API void movgc_testing_policy_full(movgc_heap *h);
+
+/* How many bytes the old generation may grow by before the policy's next
+ * full collection (0 if it is due).  Never collects. */
+MOVGC_API size_t movgc_testing_full_reach(movgc_heap *h);
+
+/* The gaps of the old space promotion has not entered yet, in the order
+ * it will enter them: how many, and gap i's start (its first byte), length
+ * and bytes of pages given back to the OS; movgc_testing_gap returns 0
+ * when there is no gap i.  Never collect. */
+MOVGC_API size_t movgc_testing_gaps_ahead(movgc_heap *h);
+MOVGC_API int movgc_testing_gap(movgc_heap *h, size_t i, void **lo, size_t *bytes,
+                                size_t *discarded);
+
 #ifdef __cplusplus
 }
 #endif

@@ -126,33 +126,11 @@ static bool is_marked(const struct full *f, void *obj) {
 /* ================================================================= holes */
 
 /* Holes smaller than MIN_GAP stay fillers: promotion would mostly skip
- * them, and a list entry each would cost more than they hold.  The pages
- * wholly inside a gap of DISCARD_MIN bytes or more go back to the OS
- * (they stay mapped, and read as zero when promotion reaches them). */
+ * them, and a list entry each would cost more than they hold.  A listed
+ * hole keeps its pages: promotion fills the first of them before the next
+ * full collection, and the heap gives back the pages of the rest once the
+ * policy knows how far promotion will reach (mg_old_release_gaps). */
 #define MIN_GAP ((size_t)256)
-#define DISCARD_MIN ((size_t)8 << 10)
-
-/* Turn [lo, hi) into fillers, its inner pages given back first if it is
- * big (a filler header every MG_FILLER_MAX bytes touches few of them).
- * Returns the bytes given back. */
-static size_t fill_gap(char *lo, char *hi) {
-    size_t bytes = (size_t)(hi - lo), given = 0;
-    if (bytes >= DISCARD_MIN) {
-        uintptr_t page = mg_vm_page();
-        uintptr_t a = ((uintptr_t)lo + MG_WORD + page - 1) & ~(page - 1);
-        uintptr_t b = (uintptr_t)hi & ~(page - 1);
-        if (a < b) {
-            given = (size_t)(b - a);
-            mg_vm_discard((void *)a, given);
-        }
-    }
-    mg_fill(lo, bytes);
-    /* each further filler header faulted a page back in */
-    for (size_t at = MG_FILLER_MAX; at < bytes && given > 0; at += MG_FILLER_MAX)
-        given -= given >= mg_vm_page() ? mg_vm_page() : given;
-    return given;
-}
-
 /* ============================================================= selection */
 
 /* A region is 32 KiB: REGION_BMW words of each bitmap. */
@@ -243,25 +221,27 @@ static size_t boundary(const struct full *f, size_t w) {
     return used;
 }
 
-/* Turn [lo, hi) into fillers and list it if it is big enough. */
+/* Turn [lo, hi) into fillers and list it if it is big enough.  A hole the
+ * list has no room for is waste, and its pages go back to the OS now. */
 static void add_gap(struct gaps *gs, char *lo, char *hi) {
-    size_t given = fill_gap(lo, hi), bytes = (size_t)(hi - lo);
+    size_t bytes = (size_t)(hi - lo);
+    if (!gs->full && bytes >= MIN_GAP && gs->n == gs->cap) {
+        size_t cap = gs->cap ? gs->cap * 2 : 64;
+        struct gap *more = realloc(gs->g, cap * sizeof *more);
+        if (more) {
+            gs->g = more;
+            gs->cap = cap;
+        } else {  /* best effort: an unlisted gap is only waste */
+            gs->full = true;
+        }
+    }
     if (gs->full || bytes < MIN_GAP) {
+        mg_old_discard_hole(lo, hi);
         gs->waste += bytes;
         return;
     }
-    if (gs->n == gs->cap) {
-        size_t cap = gs->cap ? gs->cap * 2 : 64;
-        struct gap *more = realloc(gs->g, cap * sizeof *more);
-        if (!more) {  /* best effort: an unlisted gap is only waste */
-            gs->full = true;
-            gs->waste += bytes;
-            return;
-        }
-        gs->g = more;
-        gs->cap = cap;
-    }
-    gs->g[gs->n++] = (struct gap){lo, hi, given};
+    mg_fill(lo, bytes);
+    gs->g[gs->n++] = (struct gap){lo, hi, 0};
 }
 
 /* The holes below 'bound': runs of words in no marked or pinned object. */

@@ -9,8 +9,16 @@
  *   in use: gaps are mostly holes left in place by the last full
  *   collection, and one big object must not make promotion abandon them.
  * [old.discard] 'held' leaves out the 'discarded' pages of the gaps not yet
- *   entered (the full collection gave them back to the OS); entering a gap
- *   takes its pages back under the heap limit, or skips the gap. */
+ *   entered (given back to the OS after a full collection); entering a gap
+ *   takes its pages back under the heap limit, or skips the gap.
+ *
+ * Which gaps give their pages back: promotion enters them in address order
+ * and fills, before the next full collection, about as many bytes as the
+ * policy lets the old generation grow.  Giving back the pages of those
+ * gaps would only cost two system calls each (the discard, and the
+ * populate when promotion enters it), a TLB shootdown on every core the
+ * process runs on, and the faults and zeroing of every page: so they stay,
+ * and only the gaps beyond that reach go back (mg_old_release_gaps). */
 #include "oldspace.h"
 
 #include <stdlib.h>
@@ -72,6 +80,43 @@ void mg_old_seal(movgc_heap *h) {
     struct oldspace *o = &h->old;
     if (o->in_gap && o->ptr < o->limit)
         mg_fill(o->ptr, (size_t)(o->limit - o->ptr));
+}
+
+#define DISCARD_MIN ((size_t)8 << 10)  /* smaller holes keep their pages */
+
+/* Give back the pages wholly inside [lo, hi) if it is big enough, and
+ * leave the range as fillers (a filler header every MG_FILLER_MAX bytes
+ * faults its page back in).  Returns the bytes given back. */
+size_t mg_old_discard_hole(char *lo, char *hi) {
+    size_t bytes = (size_t)(hi - lo), given = 0;
+    if (bytes >= DISCARD_MIN) {
+        uintptr_t page = mg_vm_page();
+        uintptr_t a = ((uintptr_t)lo + MG_WORD + page - 1) & ~(page - 1);
+        uintptr_t b = (uintptr_t)hi & ~(page - 1);
+        if (a < b) {
+            given = (size_t)(b - a);
+            mg_vm_discard((void *)a, given);
+        }
+    }
+    mg_fill(lo, bytes);
+    for (size_t at = MG_FILLER_MAX; at < bytes && given > 0; at += MG_FILLER_MAX)
+        given -= given >= mg_vm_page() ? mg_vm_page() : given;
+    return given;
+}
+
+void mg_old_release_gaps(movgc_heap *h, size_t reach) {
+    struct oldspace *o = &h->old;
+    size_t ahead = 0;  /* gap bytes before gap i, from the next one on */
+    for (size_t i = o->next_gap; i < o->ngaps; i++) {
+        struct gap *g = &o->gaps[i];
+        size_t bytes = (size_t)(g->hi - g->lo);
+        if (ahead >= reach && !g->discarded) {
+            g->discarded = mg_old_discard_hole(g->lo, g->hi);
+            o->discarded += g->discarded;
+            h->held -= g->discarded;
+        }
+        ahead += bytes;
+    }
 }
 
 /* Move the bump range to the next gap that can take size, else the tail;

@@ -61,5 +61,13 @@ struct gap *mg_old_take_gaps(movgc_heap *h, size_t *cap);
  * the bytes of the holes left as fillers, which do not count as used. */
 void mg_old_reset(movgc_heap *h, char *top, struct gap *gaps, size_t ngaps,
                   size_t cap, size_t waste);
+/* Fill [lo, hi) with fillers, after giving back the pages wholly inside it
+ * when it is 8 KiB or more; returns the bytes given back. */
+size_t mg_old_discard_hole(char *lo, char *hi);
+/* Give back the pages of the gaps not yet entered that lie beyond the
+ * first 'reach' bytes of them (0: all), in the order promotion enters
+ * them: promotion is expected to fill about 'reach' bytes before the next
+ * full collection. [old.discard] */
+void mg_old_release_gaps(movgc_heap *h, size_t reach);
 
 #endif

@@ -11,3 +11,28 @@ size_t movgc_testing_nursery_size(movgc_heap *h) { return h->nursery.size; }
 int movgc_testing_is_young_large(movgc_heap *h, const void *obj) {
     return mg_is_young(h, obj) && !mg_in_nursery(h, obj);
 }
+
+void movgc_testing_policy_full(movgc_heap *h) {
+    mg_heap_full(h);
+    mg_final_run(h);
+}
+
+size_t movgc_testing_full_reach(movgc_heap *h) {
+    size_t old = mg_heap_old_bytes(h);
+    return h->full_threshold > old ? h->full_threshold - old : 0;
+}
+
+size_t movgc_testing_gaps_ahead(movgc_heap *h) {
+    return h->old.ngaps - h->old.next_gap;
+}
+
+int movgc_testing_gap(movgc_heap *h, size_t i, void **lo, size_t *bytes,
+                      size_t *discarded) {
+    if (i >= movgc_testing_gaps_ahead(h))
+        return 0;
+    const struct gap *g = &h->old.gaps[h->old.next_gap + i];
+    *lo = g->lo;
+    *bytes = (size_t)(g->hi - g->lo);
+    *discarded = g->discarded;
+    return 1;
+}

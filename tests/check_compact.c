@@ -7,6 +7,10 @@
 #include "testutil.h"
 
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "movgc_testing.h"
 
 enum { CHUNK = 1024 };  /* slots per chunk of the spine */
 
@@ -126,6 +130,108 @@ START_TEST(test_compact_dense_space_stays_in_place)
     pop_check(&p, dead_runs);
     free(addr);
     movgc_pop_roots(H, 2);
+}
+END_TEST
+
+/* Pages wholly inside the gap [lo, lo + bytes), past its filler header,
+ * and how many of them are resident. */
+static size_t gap_pages(void *lo, size_t bytes, size_t *resident)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t a = ((uintptr_t)lo + 8 + page - 1) & ~(page - 1);
+    uintptr_t b = ((uintptr_t)lo + bytes) & ~(page - 1);
+    size_t n = a < b ? (size_t)(b - a) / page : 0;
+    unsigned char vec[64];
+    ck_assert_uint_le(n, sizeof vec);
+    *resident = 0;
+    if (n == 0)
+        return 0;
+    ck_assert_int_eq(mincore((void *)a, n * page, vec), 0);
+    for (size_t i = 0; i < n; i++)
+        *resident += vec[i] & 1;
+    return n;
+}
+
+static int dead_quarter(size_t i) { return i % 4 == 1; }
+
+/* After a full collection that moves nothing, the gaps promotion will fill
+ * before the next one keep their pages (giving them back would only cost
+ * a discard, a populate and a fault per page); the pages of the gaps
+ * beyond that reach go back to the OS; and a full collection the program
+ * asks for gives back every gap's pages. */
+START_TEST(test_compact_gaps_keep_the_pages_promotion_fills)
+{
+    movgc_config c = tu_config();
+    c.growth = 1.05;                 /* reach: about 5% of the old space */
+    c.nursery_bytes = 256 << 10;
+    movgc_heap_free(H);
+    H = tu_heap_new(&c);
+    ck_assert_ptr_nonnull(H);
+    size_t n = tu_scale(2048, 1024), bytes = 12 << 10;
+    void *arr = movgc_alloc(H, 1, n, 0);
+    ROOT(arr);
+    for (size_t i = 0; i < n; i++)
+        SET_NEW(arr, i, tu_alloc_filled(3, 0, bytes, i));
+    movgc_collect(H, MOVGC_FULL);
+    uintptr_t *addr = malloc(n * sizeof *addr);
+    for (size_t i = 0; i < n; i++) {
+        addr[i] = (uintptr_t)movgc_get(arr, i);
+        if (dead_quarter(i))
+            movgc_set(H, arr, i, NULL);
+    }
+    uint64_t compacted = stats_of().bytes_compacted;
+    movgc_testing_policy_full(H);
+    ck_assert_uint_eq(stats_of().bytes_compacted, compacted);
+    size_t reach = movgc_testing_full_reach(H), gaps = movgc_testing_gaps_ahead(H);
+    ck_assert_uint_ge(gaps, n / 8);  /* n / 4 holes, some side by side */
+    size_t ahead = 0, kept = 0, given = 0;
+    for (size_t g = 0; g < gaps; g++) {
+        void *lo;
+        size_t len, discarded, resident;
+        ck_assert(movgc_testing_gap(H, g, &lo, &len, &discarded));
+        size_t pages = gap_pages(lo, len, &resident);
+        ck_assert_uint_ge(pages, 2);
+        if (ahead < reach) {
+            ck_assert_msg(discarded == 0 && resident == pages,
+                          "gap %zu, %zu bytes into the %zu promotion will fill, gave "
+                          "back %zu bytes (%zu of %zu pages resident)", g, ahead,
+                          reach, discarded, resident, pages);
+            kept++;
+        } else {
+            ck_assert_msg(discarded > 0 && resident == 0,
+                          "gap %zu, past the %zu bytes promotion will fill, kept its "
+                          "pages (%zu of %zu resident)", g, reach, resident, pages);
+            given++;
+        }
+        ahead += len;
+    }
+    ck_assert_msg(kept > 0 && given > 0, "kept %zu gaps, gave back %zu (reach %zu)",
+                  kept, given, reach);
+    size_t held = stats_of().heap_bytes;
+    movgc_collect(H, MOVGC_FULL);
+    gaps = movgc_testing_gaps_ahead(H);
+    ck_assert_uint_ge(gaps, n / 8);  /* n / 4 holes, some side by side */
+    for (size_t g = 0; g < gaps; g++) {
+        void *lo;
+        size_t len, discarded, resident;
+        ck_assert(movgc_testing_gap(H, g, &lo, &len, &discarded));
+        gap_pages(lo, len, &resident);
+        ck_assert_msg(discarded > 0 && resident == 0, "gap %zu kept its pages after "
+                      "movgc_collect(MOVGC_FULL)", g);
+    }
+    ck_assert_uint_lt(stats_of().heap_bytes, held);
+    ck_assert(!movgc_testing_gap(H, gaps, &(void *){0}, &(size_t){0}, &(size_t){0}));
+    for (size_t i = 0; i < n; i++) {
+        void *o = movgc_get(arr, i);
+        if (dead_quarter(i)) {
+            ck_assert_ptr_null(o);
+            continue;
+        }
+        ck_assert_msg((uintptr_t)o == addr[i], "object %zu moved", i);
+        ck_assert_msg(tu_check_fill(o, i), "object %zu corrupted", i);
+    }
+    free(addr);
+    movgc_pop_roots(H, 1);
 }
 END_TEST
 
@@ -256,6 +362,7 @@ int main(void)
     TCase *tc = tu_tcase("in place");
     tcase_add_test(tc, test_compact_dense_space_stays_in_place);
     tcase_add_test(tc, test_compact_remembered_dead_in_kept_space);
+    tcase_add_test(tc, test_compact_gaps_keep_the_pages_promotion_fills);
     suite_add_tcase(s, tc);
     tc = tu_tcase("moving");
     tcase_add_test(tc, test_compact_sparse_space_slides);
