@@ -19,7 +19,7 @@
  * regions of REGION_WORDS words: the objects of a dense prefix, below word
  * 'bound', stay where they are and the holes between them become gaps;
  * only what lies above slides (down to 'bound'), and the prefix covers
- * everything until measured fragmentation passes FRAG_TRIGGER (see
+ * everything until measured fragmentation passes a trigger (see
  * "selection").  When nothing moves the update and slide passes are
  * skipped.
  * Invariants:
@@ -68,6 +68,7 @@ struct selection {
     size_t regions;           /* regions of the old space */
     size_t used_words;        /* words of [base, top) */
     size_t live_words;        /* words of marked movable old objects */
+    size_t stranded_words;    /* free words in 4 KiB pages with live data */
     size_t prefix;            /* regions [0, prefix) may stay in place */
 };
 
@@ -139,19 +140,25 @@ static bool is_marked(const struct full *f, void *obj) {
 /* The policy, in the terms of a sliding collector whose update pass
  * visits every live object as soon as anything moves: moving a little is
  * not much cheaper than moving a lot, so a collection either moves nothing
- * or compacts for real.  Free space in holes of MIN_GAP bytes or more is
- * reused by promotion, so it is not lost; smaller holes are.  While at
- * most FRAG_TRIGGER of [base, top) is free and at most WASTE_TRIGGER of it
- * lies in holes too small to reuse, nothing moves: every region stays and
- * its holes become gaps.  (At a collection, the growth factor's worth of
- * the space, and at least two nurseries' worth, is garbage made since the
- * last one: 20% and more at growth 1.25; the trigger is well above that.)
- * Past either, everything above a dense prefix slides, and the free tail goes
- * back to the OS: the prefix is the longest run of regions from 'base' at
- * most FRAG_TARGET free, so the next collections start well under the
- * trigger again. */
-#define FRAG_TRIGGER 0.30
+ * or compacts for real.  What compaction buys is memory: a hole whose
+ * pages hold no live data costs nothing (its pages go back to the OS, or
+ * promotion fills them), but the free words of a page that also holds live
+ * data stay resident, 'stranded', until something moves.  Holes smaller
+ * than MIN_GAP are worse: promotion cannot reuse them either.  So nothing
+ * moves (every region stays and its holes become gaps) while at most
+ * STRANDED_TRIGGER of [base, top) is stranded, at most WASTE_TRIGGER lies
+ * in holes too small to reuse, and at most FREE_LIMIT is free at all (the
+ * gap list and the address space stay bounded).  A program whose objects
+ * die together, a request's tree at a time, leaves whole free pages and
+ * is not compacted; one whose survivors are scattered among the dead is.
+ * Past any of the three, everything above a dense prefix slides, and the
+ * free tail goes back to the OS: the prefix is the longest run of regions
+ * from 'base' at most FRAG_TARGET free, so the next collections start well
+ * under the triggers again.  Stranded space is counted by 4 KiB page
+ * whatever the OS page size. */
+#define STRANDED_TRIGGER 0.15
 #define WASTE_TRIGGER 0.10
+#define FREE_LIMIT 0.80
 #define FRAG_TARGET 0.05
 
 static int last_bit(uint64_t x) { return 63 - __builtin_clzll(x); }
@@ -281,13 +288,24 @@ static size_t small_holes(const struct full *f) {
     return n;
 }
 
-/* Live words of region r. */
-POPCNT_CLONES static size_t region_live(const struct full *f, size_t r) {
+#define PAGE_WORDS ((size_t)512)
+#define PAGE_BMW (PAGE_WORDS / 64)
+
+/* Live words of region r; adds to *stranded the free words of its pages
+ * that hold live data (a page wholly free goes back to the OS or is
+ * filled by promotion; the others stay resident, part empty). */
+POPCNT_CLONES static size_t region_live(const struct full *f, size_t r, size_t *stranded) {
     size_t b1 = (r + 1) * REGION_BMW, n = 0;
     if (b1 > f->nblocks)
         b1 = f->nblocks;
-    for (size_t b = r * REGION_BMW; b < b1; b++)
-        n += (size_t)__builtin_popcountll(f->live.w[b]);
+    for (size_t b = r * REGION_BMW; b < b1; b += PAGE_BMW) {
+        size_t e = b + PAGE_BMW < b1 ? b + PAGE_BMW : b1, k = 0;
+        for (size_t i = b; i < e; i++)
+            k += (size_t)__builtin_popcountll(f->live.w[i]);
+        if (k)
+            *stranded += (e - b) * 64 - k;
+        n += k;
+    }
     return n;
 }
 
@@ -297,11 +315,12 @@ static size_t region_words(const struct full *f, size_t r) {
 }
 
 /* The end of the dense prefix, in regions: all of them when the space is
- * under FRAG_TRIGGER, else the longest prefix under FRAG_TARGET. */
+ * under the triggers, else the longest prefix under FRAG_TARGET. */
 static size_t dense_prefix(const struct full *f, const uint16_t *live) {
     const struct selection *s = &f->sel;
     double used = (double)s->used_words;
-    if ((double)(s->used_words - s->live_words) <= FRAG_TRIGGER * used &&
+    if ((double)(s->used_words - s->live_words) <= FREE_LIMIT * used &&
+        (double)s->stranded_words <= STRANDED_TRIGGER * used &&
         (double)small_holes(f) <= WASTE_TRIGGER * used)
         return s->regions;
     size_t end = 0, words = 0, free_words = 0;
@@ -327,7 +346,7 @@ static void select_regions(struct full *f) {
     if (!live)
         return;
     for (size_t r = 0; r < s->regions; r++) {
-        live[r] = (uint16_t)region_live(f, r);  /* at most REGION_WORDS */
+        live[r] = (uint16_t)region_live(f, r, &s->stranded_words);  /* <= REGION_WORDS */
         s->live_words += live[r];
     }
     s->prefix = dense_prefix(f, live);
@@ -559,9 +578,10 @@ static void report(const struct full *f, size_t moved) {
     const struct selection *s = &f->sel;
     double used = s->used_words ? (double)s->used_words : 1;
     fprintf(stderr,
-            "movgc: full old space %zuK, %.1f%% free; the first %zuK stay, "
+            "movgc: full old space %zuK, %.1f%% free (%.1f%% stranded); the first %zuK stay, "
             "%zu holes reused; moved %zuK\n",
             s->used_words >> 7, 100.0 * (double)(s->used_words - s->live_words) / used,
+            100.0 * (double)s->stranded_words / used,
             f->bound >> 7, f->gaps.n, moved >> 10);
 }
 

@@ -126,6 +126,7 @@ static void next_range(movgc_heap *h, size_t size) {
     if (o->in_gap && o->ptr < o->limit) {
         mg_fill(o->ptr, (size_t)(o->limit - o->ptr));
         o->gap_bytes -= (size_t)(o->limit - o->ptr);
+        o->waste += (size_t)(o->limit - o->ptr);
         o->ptr = o->limit;
     }
     while (o->next_gap < o->ngaps) {
@@ -146,6 +147,7 @@ static void next_range(movgc_heap *h, size_t size) {
             return;
         }
         o->gap_bytes -= (size_t)(g->hi - g->lo);  /* too small: left as filler */
+        o->waste += (size_t)(g->hi - g->lo);
     }
     o->in_gap = false;
     o->ptr = o->top;

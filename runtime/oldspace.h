@@ -24,7 +24,8 @@ struct oldspace {
     size_t gap_cap;   /* entries allocated at 'gaps' */
     size_t gap_bytes; /* free bytes in gaps not yet reused */
     size_t discarded; /* [old.discard] page bytes given back in gaps ahead */
-    size_t waste;     /* bytes of holes too small to list, below top */
+    size_t waste;     /* bytes of fillers below top outside the gaps ahead:
+                         holes too small to list, gaps promotion passed */
 };
 
 /* Reserve up to 'reserve' bytes of address space, at least min_reserve. */

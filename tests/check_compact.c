@@ -235,6 +235,86 @@ START_TEST(test_compact_gaps_keep_the_pages_promotion_fills)
 }
 END_TEST
 
+/* A verified heap, and in the rooted *arr an array of n old objects of
+ * 'bytes' raw bytes each (object i filled from key i), in index order. */
+static void old_array(void **arr, size_t n, size_t bytes)
+{
+    movgc_config c = tu_config();
+    c.flags |= MOVGC_VERIFY;
+    movgc_heap_free(H);
+    H = tu_heap_new(&c);
+    ck_assert_ptr_nonnull(H);
+    *arr = movgc_alloc(H, 1, n, 0);
+    movgc_push_root(H, arr);
+    for (size_t i = 0; i < n; i++)
+        SET_NEW(*arr, i, tu_alloc_filled(3, 0, bytes, i));
+    movgc_collect(H, MOVGC_FULL);
+}
+
+/* Drop the objects 'dead' names from the rooted array *arr, collect
+ * fully; did any survivor move?  Checks every survivor's contents. */
+static int survivors_moved(void **arr, int (*dead)(size_t))
+{
+    size_t n = movgc_nrefs(*arr);
+    uintptr_t *addr = malloc(n * sizeof *addr);
+    for (size_t i = 0; i < n; i++) {
+        addr[i] = (uintptr_t)movgc_get(*arr, i);
+        if (dead(i))
+            movgc_set(H, *arr, i, NULL);
+    }
+    movgc_collect(H, MOVGC_FULL);
+    int moved = 0;
+    for (size_t i = 0; i < n; i++) {
+        void *o = movgc_get(*arr, i);
+        if (dead(i)) {
+            ck_assert_ptr_null(o);
+            continue;
+        }
+        moved |= (uintptr_t)o != addr[i];
+        ck_assert_msg(tu_check_fill(o, i), "object %zu corrupted", i);
+    }
+    free(addr);
+    return moved;
+}
+
+static int dead_three_in_four(size_t i) { return i % 4 != 0; }
+
+/* Three in four 12 KiB objects die: three quarters of the old space is
+ * free, but in whole pages, which go back to the OS without moving
+ * anything.  Nothing moves, and the heap shrinks. */
+START_TEST(test_compact_whole_free_pages_do_not_move)
+{
+    void *arr;
+    size_t n = tu_scale(1024, 256);
+    old_array(&arr, n, 12 << 10);
+    size_t held = stats_of().heap_bytes;
+    uint64_t compacted = stats_of().bytes_compacted;
+    ck_assert_msg(!survivors_moved(&arr, dead_three_in_four),
+                  "survivors moved although the free space was in whole pages");
+    ck_assert_uint_eq(stats_of().bytes_compacted, compacted);
+    size_t freed = n / 4 * 3 * (12 << 10), now = stats_of().heap_bytes;
+    ck_assert_msg(now < held && held - now >= freed / 2 + freed / 4,
+                  "heap %zu -> %zu bytes after %zu bytes died in whole pages",
+                  held, now, freed);
+    movgc_pop_roots(H, 1);
+}
+END_TEST
+
+/* One in four 400-byte objects dies, scattered: a quarter of the space
+ * is free, in holes promotion could reuse, but every page keeps live data
+ * and its free part stays resident.  That is worth a compaction. */
+START_TEST(test_compact_stranded_free_space_slides)
+{
+    void *arr;
+    old_array(&arr, tu_scale(16384, 4096), 400);
+    uint64_t compacted = stats_of().bytes_compacted;
+    ck_assert_msg(survivors_moved(&arr, dead_quarter),
+                  "a quarter of every page free, and nothing moved");
+    ck_assert_uint_gt(stats_of().bytes_compacted, compacted);
+    movgc_pop_roots(H, 1);
+}
+END_TEST
+
 /* A sparse old space slides: survivors move down, their contents and the
  * roots that hold them follow, and the heap gives memory back. */
 START_TEST(test_compact_sparse_space_slides)
@@ -363,9 +443,11 @@ int main(void)
     tcase_add_test(tc, test_compact_dense_space_stays_in_place);
     tcase_add_test(tc, test_compact_remembered_dead_in_kept_space);
     tcase_add_test(tc, test_compact_gaps_keep_the_pages_promotion_fills);
+    tcase_add_test(tc, test_compact_whole_free_pages_do_not_move);
     suite_add_tcase(s, tc);
     tc = tu_tcase("moving");
     tcase_add_test(tc, test_compact_sparse_space_slides);
+    tcase_add_test(tc, test_compact_stranded_free_space_slides);
     tcase_add_test(tc, test_compact_dense_kept_sparse_slid);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
