@@ -16,19 +16,24 @@
  * Young churn, small or large, is the minor collection's business.
  *
  * Evidence of death: when the bytes surviving a minor collection (kept
- * young or promoted) fall below half of what survived, smoothed, around
- * the last full collection, two collections in a row, the program's
- * working set shrank (a burst ended) and the old data it held is likely
- * dead too: a full collection is due then rather than at the threshold, at
- * most once per full-collection cycle, two minor collections after the
- * drop.  The reference is smoothed, the samples compared with it are not,
- * so the trigger does not lag the drop.
+ * young or promoted) fall below a quarter of what survived, smoothed,
+ * around the last full collection, or below half two collections in a
+ * row, the program's working set shrank (a burst ended) and the old data
+ * it held is likely dead too: a full collection is due then rather than at
+ * the threshold, at most once per full-collection cycle.  A sharp drop is
+ * acted on at the first minor collection after it: at a burst's size the
+ * nursery is large and minor collections far apart, and until the full
+ * collection the heap holds the whole burst.  The reference is smoothed,
+ * the samples compared with it are not, so the trigger does not lag the
+ * drop.
  *
  * The adaptive nursery doubles when more than an eighth of it survives (a
  * nursery too small gives objects no time to die) up to a cap that grows
  * with live data (an eighth of it, at least 4 MiB, at most
  * MOVGC_NURSERY_MAX), and halves after four collections in a row in which
- * less than a thirty-second survived, or at once to a cap that fell. */
+ * less than a thirty-second survived, or at once to a cap that fell: at
+ * the full collection that measured the fall (the nursery is empty then),
+ * or at the next minor collection. */
 #include "policy.h"
 
 #include <math.h>
@@ -108,7 +113,7 @@ bool mg_policy_after_minor(movgc_heap *h, size_t small, size_t survived,
     if (mg_heap_old_bytes(h) > h->full_threshold)
         return true;
     if (p->death_armed && (double)survived < p->survival_at_full / 2) {
-        if (++p->low_streak >= 2) {
+        if (++p->low_streak >= 2 || (double)survived < p->survival_at_full / 4) {
             p->death_armed = false;
             return true;
         }
@@ -145,6 +150,12 @@ void mg_policy_after_full(movgc_heap *h, size_t live, uint64_t pause_ns) {
     p->death_armed = true;
     p->low_streak = 0;
 
+    if (p->adaptive && h->nursery.size > nursery_cap(h)) {  /* live data fell */
+        mg_nursery_resize(h, nursery_cap(h));
+        h->los.budget = h->nursery.size > LARGE_BUDGET_MIN ? h->nursery.size
+                                                           : LARGE_BUDGET_MIN;
+        p->quiet = 0;
+    }
     size_t old = mg_heap_old_bytes(h);  /* live old + large, as laid out */
     double target = p->growth_fixed ? (double)old * h->cfg.growth
                                     : balanced(p, (double)old);
