@@ -68,7 +68,7 @@ struct selection {
     size_t regions;           /* regions of the old space */
     size_t used_words;        /* words of [base, top) */
     size_t live_words;        /* words of marked movable old objects */
-    size_t stranded_words;    /* free words in 4 KiB pages with live data */
+    size_t stranded_words;    /* free words in 4 KiB chunks with live data */
     size_t prefix;            /* regions [0, prefix) may stay in place */
 };
 
@@ -85,6 +85,7 @@ struct full {
     size_t live_bytes;
     size_t bound;         /* [compact.bound] in words from base */
     bool moving;          /* some object may move: update and slide needed */
+    bool asked;           /* movgc_collect: compact at ASKED_TRIGGER */
     struct gaps gaps;     /* holes found, for promotion to reuse */
     struct selection sel; /* what selection decided, for MOVGC_VERBOSE */
 };
@@ -140,10 +141,10 @@ static bool is_marked(const struct full *f, void *obj) {
 /* The policy, in the terms of a sliding collector whose update pass
  * visits every live object as soon as anything moves: moving a little is
  * not much cheaper than moving a lot, so a collection either moves nothing
- * or compacts for real.  What compaction buys is memory: a hole whose
- * pages hold no live data costs nothing (its pages go back to the OS, or
- * promotion fills them), but the free words of a page that also holds live
- * data stay resident, 'stranded', until something moves.  Holes smaller
+ * or compacts for real.  What compaction buys is memory: free space in
+ * whole chunks costs nothing (its pages go back to the OS, or promotion
+ * fills them), but the free words of a chunk that also holds live data
+ * stay resident, 'stranded', until something moves.  Holes smaller
  * than MIN_GAP are worse: promotion cannot reuse them either.  So nothing
  * moves (every region stays and its holes become gaps) while at most
  * STRANDED_TRIGGER of [base, top) is stranded, at most WASTE_TRIGGER lies
@@ -154,10 +155,12 @@ static bool is_marked(const struct full *f, void *obj) {
  * Past any of the three, everything above a dense prefix slides, and the
  * free tail goes back to the OS: the prefix is the longest run of regions
  * from 'base' at most FRAG_TARGET free, so the next collections start well
- * under the triggers again.  Stranded space is counted by 4 KiB page
- * whatever the OS page size. */
+ * under the triggers again.  A collection the program asks for
+ * (movgc_collect) is when it wants its memory back, not a cost to keep
+ * low: it compacts past ASKED_TRIGGER of stranded space or small holes. */
 #define STRANDED_TRIGGER 0.15
 #define WASTE_TRIGGER 0.10
+#define ASKED_TRIGGER 0.05
 #define FREE_LIMIT 0.80
 #define FRAG_TARGET 0.05
 
@@ -288,18 +291,21 @@ static size_t small_holes(const struct full *f) {
     return n;
 }
 
-#define PAGE_WORDS ((size_t)512)
-#define PAGE_BMW (PAGE_WORDS / 64)
+/* Stranded space is counted by aligned 4 KiB chunk: a hole gives back
+ * every whole page it holds (mg_old_discard_hole), and a page is 4 KiB or
+ * more. */
+#define CHUNK_WORDS ((size_t)512)
+#define CHUNK_BMW (CHUNK_WORDS / 64)
 
-/* Live words of region r; adds to *stranded the free words of its pages
- * that hold live data (a page wholly free goes back to the OS or is
+/* Live words of region r; adds to *stranded the free words of its chunks
+ * that hold live data (a chunk wholly free goes back to the OS or is
  * filled by promotion; the others stay resident, part empty). */
 POPCNT_CLONES static size_t region_live(const struct full *f, size_t r, size_t *stranded) {
     size_t b1 = (r + 1) * REGION_BMW, n = 0;
     if (b1 > f->nblocks)
         b1 = f->nblocks;
-    for (size_t b = r * REGION_BMW; b < b1; b += PAGE_BMW) {
-        size_t e = b + PAGE_BMW < b1 ? b + PAGE_BMW : b1, k = 0;
+    for (size_t b = r * REGION_BMW; b < b1; b += CHUNK_BMW) {
+        size_t e = b + CHUNK_BMW < b1 ? b + CHUNK_BMW : b1, k = 0;
         for (size_t i = b; i < e; i++)
             k += (size_t)__builtin_popcountll(f->live.w[i]);
         if (k)
@@ -319,9 +325,11 @@ static size_t region_words(const struct full *f, size_t r) {
 static size_t dense_prefix(const struct full *f, const uint16_t *live) {
     const struct selection *s = &f->sel;
     double used = (double)s->used_words;
+    double stranded_max = f->asked ? ASKED_TRIGGER : STRANDED_TRIGGER;
+    double waste_max = f->asked ? ASKED_TRIGGER : WASTE_TRIGGER;
     if ((double)(s->used_words - s->live_words) <= FREE_LIMIT * used &&
-        (double)s->stranded_words <= STRANDED_TRIGGER * used &&
-        (double)small_holes(f) <= WASTE_TRIGGER * used)
+        (double)s->stranded_words <= stranded_max * used &&
+        (double)small_holes(f) <= waste_max * used)
         return s->regions;
     size_t end = 0, words = 0, free_words = 0;
     for (size_t r = 0; r < s->regions; r++) {
@@ -585,9 +593,10 @@ static void report(const struct full *f, size_t moved) {
             f->bound >> 7, f->gaps.n, moved >> 10);
 }
 
-bool mg_compact_collect(movgc_heap *h, struct compact_times *out, size_t *live) {
+bool mg_compact_collect(movgc_heap *h, bool asked, struct compact_times *out,
+                        size_t *live) {
     mg_old_seal(h);
-    struct full f = {.h = h, .base = h->old.base, .top = h->old.top};
+    struct full f = {.h = h, .base = h->old.base, .top = h->old.top, .asked = asked};
     f.nblocks = (size_t)(f.top - f.base) / 8 / 64 + 1;
     f.any_pinned = h->handles.npinned > 0;
     if (!tables_new(&f)) {

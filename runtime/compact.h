@@ -16,9 +16,12 @@ struct compact_times {
 /* Mark from all roots, clear weak handles, select finalizers, slide live
  * old objects down around pinned ones, update every reference, unmap dead
  * large objects and give the old space's free tail back.  The nursery is
- * not evacuated here (heap.c does that next).  Sets *live to the live
- * bytes; false (MOVGC_E_NOMEM reported, nothing done) when the side tables
- * cannot be mapped. */
-bool mg_compact_collect(movgc_heap *h, struct compact_times *out, size_t *live);
+ * not evacuated here (heap.c does that next).  'asked': the program asked
+ * for this collection, and it compacts at less fragmentation (see
+ * "selection" in compact.c).  Sets *live to the live bytes; false
+ * (MOVGC_E_NOMEM reported, nothing done) when the side tables cannot be
+ * mapped. */
+bool mg_compact_collect(movgc_heap *h, bool asked, struct compact_times *out,
+                        size_t *live);
 
 #endif

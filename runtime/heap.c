@@ -175,15 +175,16 @@ static void minor(movgc_heap *h, bool tenure_all, bool policy) {
 
 void mg_heap_minor(movgc_heap *h, bool tenure_all) { minor(h, tenure_all, false); }
 
-/* Mark and compact everything, then move the nursery's survivors out. */
-void mg_heap_full(movgc_heap *h) {
+/* Mark and compact everything, then move the nursery's survivors out;
+ * 'asked': by the program (movgc_collect). */
+static void full(movgc_heap *h, bool asked) {
     uint64_t t0 = mg_now_ns(), m0 = moved_so_far(h);
     size_t before = h->held;
     begin(h, "full");
     mg_nursery_count(h);
     struct compact_times ct;
     size_t live;
-    if (!mg_compact_collect(h, &ct, &live)) {
+    if (!mg_compact_collect(h, asked, &ct, &live)) {
         /* no memory to mark with: empty the nursery at least */
         mg_nursery_collect(h, true);
         h->stats.minor_collections++;
@@ -217,6 +218,8 @@ void mg_heap_full(movgc_heap *h) {
                 h->policy.promote_rate / 1048576.0, h->policy.collect_speed / 1048576.0);
 }
 
+void mg_heap_full(movgc_heap *h) { full(h, false); }
+
 /* A minor collection, and a full one if the policy says so. */
 static void collect_for_allocation(movgc_heap *h) {
     minor(h, false, true);
@@ -239,7 +242,7 @@ void movgc_collect(movgc_heap *h, int kind) {
     if (kind == MOVGC_MINOR) {
         mg_heap_minor(h, false);
     } else {
-        mg_heap_full(h);
+        full(h, true);
         /* asked for: return now what the policy would keep a while */
         mg_los_release(h, true);
         mg_old_release_gaps(h, 0);
@@ -256,6 +259,13 @@ static void *init_object(char *raw, unsigned tag, size_t nrefs, size_t nbytes) {
     return raw + MG_WORD;
 }
 
+/* A full collection for an allocation that found no room: the pages of
+ * every gap go back too, as the heap limit may need them. */
+static void full_for_room(movgc_heap *h) {
+    mg_heap_full(h);
+    mg_old_release_gaps(h, 0);
+}
+
 /* A large object is young: it spends the young generation's budget for
  * large objects, and when that is spent a minor collection (not a full
  * one) is due. */
@@ -267,7 +277,7 @@ static void *alloc_large(movgc_heap *h, unsigned tag, size_t nrefs, size_t nbyte
         collect_for_allocation(h);
         obj = mg_los_alloc(h, tag, nrefs, nbytes);
         if (!obj) {
-            mg_heap_full(h);
+            full_for_room(h);
             obj = mg_los_alloc(h, tag, nrefs, nbytes);
         }
     }
@@ -284,7 +294,7 @@ static void *alloc_young(movgc_heap *h, unsigned tag, size_t nrefs, size_t nbyte
             /* survivors fill the nursery: promote them all */
             mg_heap_minor(h, true);
             if (!mg_nursery_refill(h, size)) {  /* [heap.retry] */
-                mg_heap_full(h);
+                full_for_room(h);
                 if (!mg_nursery_refill(h, size))
                     return NULL;
             }

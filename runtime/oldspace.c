@@ -3,7 +3,8 @@
  * compaction left before pinned objects, then at the top.
  * [old.walk] [base, top) is a sequence of objects and fillers, except for
  *   [ptr, limit) while in_gap, which mg_old_seal fills.
- * [old.tail] when !in_gap: ptr == top and limit == end.
+ * [old.tail] when !in_gap: ptr == top, and limit == end, or limit == top
+ *   while gaps lie ahead (the next allocation enters the first of them).
  * [old.overflow] an object bigger than OVERFLOW_MIN that does not fit what
  *   is left of the current gap goes to the top instead, and the gap stays
  *   in use: gaps are mostly holes left in place by the last full
@@ -82,14 +83,13 @@ void mg_old_seal(movgc_heap *h) {
         mg_fill(o->ptr, (size_t)(o->limit - o->ptr));
 }
 
-#define DISCARD_MIN ((size_t)8 << 10)  /* smaller holes keep their pages */
-
-/* Give back the pages wholly inside [lo, hi) if it is big enough, and
- * leave the range as fillers (a filler header every MG_FILLER_MAX bytes
- * faults its page back in).  Returns the bytes given back. */
+/* Give back the pages wholly inside [lo, hi), past its first filler
+ * header, and leave the range as fillers (a filler header every
+ * MG_FILLER_MAX bytes faults its page back in).  Returns the bytes given
+ * back. */
 size_t mg_old_discard_hole(char *lo, char *hi) {
     size_t bytes = (size_t)(hi - lo), given = 0;
-    if (bytes >= DISCARD_MIN) {
+    if (bytes > mg_vm_page()) {
         uintptr_t page = mg_vm_page();
         uintptr_t a = ((uintptr_t)lo + MG_WORD + page - 1) & ~(page - 1);
         uintptr_t b = (uintptr_t)hi & ~(page - 1);
@@ -104,8 +104,25 @@ size_t mg_old_discard_hole(char *lo, char *hi) {
     return given;
 }
 
+/* Put what is left of the gap being filled back at the head of the gaps
+ * ahead, so that its pages may go back too; the next allocation enters
+ * the first gap ahead again. */
+static void leave_gap(struct oldspace *o) {
+    o->in_gap = false;
+    if (o->ptr < o->limit) {
+        struct gap *g = &o->gaps[--o->next_gap];  /* the one entered */
+        g->lo = o->ptr;
+        g->discarded = 0;
+        mg_fill(o->ptr, (size_t)(o->limit - o->ptr));
+    }
+    o->ptr = o->top;
+    o->limit = o->end;
+}
+
 void mg_old_release_gaps(movgc_heap *h, size_t reach) {
     struct oldspace *o = &h->old;
+    if (o->in_gap)
+        leave_gap(o);
     size_t ahead = 0;  /* gap bytes before gap i, from the next one on */
     for (size_t i = o->next_gap; i < o->ngaps; i++) {
         struct gap *g = &o->gaps[i];
@@ -117,6 +134,8 @@ void mg_old_release_gaps(movgc_heap *h, size_t reach) {
         }
         ahead += bytes;
     }
+    if (o->next_gap < o->ngaps)  /* [old.tail]: reuse them before the top */
+        o->limit = o->top;
 }
 
 /* Move the bump range to the next gap that can take size, else the tail;
@@ -168,6 +187,11 @@ static char *overflow(movgc_heap *h, size_t size) {
 char *mg_old_alloc(movgc_heap *h, size_t size) {
     struct oldspace *o = &h->old;
     if ((size_t)(o->limit - o->ptr) < size) {
+        if (!o->in_gap && o->limit == o->top && o->next_gap < o->ngaps) {
+            next_range(h, 1);  /* [old.tail]: the gaps ahead come first */
+            if ((size_t)(o->limit - o->ptr) >= size)
+                return mg_old_take(o, size);
+        }
         if (o->in_gap && size > OVERFLOW_MIN)
             return overflow(h, size);
         if (o->in_gap || o->next_gap < o->ngaps)
@@ -201,7 +225,7 @@ void mg_old_trim(movgc_heap *h, size_t slack) {
     mg_vm_decommit(keep_end, bytes);
     o->end = keep_end;
     h->held -= bytes;
-    if (!o->in_gap)
+    if (!o->in_gap && o->limit != o->top)  /* [old.tail] */
         o->limit = o->end;
 }
 

@@ -63,7 +63,7 @@ struct gap *mg_old_take_gaps(movgc_heap *h, size_t *cap);
 void mg_old_reset(movgc_heap *h, char *top, struct gap *gaps, size_t ngaps,
                   size_t cap, size_t waste);
 /* Fill [lo, hi) with fillers, after giving back the pages wholly inside it
- * when it is 8 KiB or more; returns the bytes given back. */
+ * (past its first header); returns the bytes given back. */
 size_t mg_old_discard_hole(char *lo, char *hi);
 /* Give back the pages of the gaps not yet entered that lie beyond the
  * first 'reach' bytes of them (0: all), in the order promotion enters
