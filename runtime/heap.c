@@ -208,9 +208,11 @@ static void full(movgc_heap *h, bool asked) {
              (double)ct.plan_ns / 1e6, (double)ct.update_ns / 1e6,
              (double)ct.slide_ns / 1e6, (double)(mg_now_ns() - t1) / 1e6);
     mg_policy_after_full(h, live, mg_now_ns() - t0);
-    /* the gaps promotion will not reach before the next one go back now */
+    /* the gaps promotion will not reach before the next one go back now;
+     * asked for: all of them */
     size_t laid_out = mg_heap_old_bytes(h);
-    mg_old_release_gaps(h, h->full_threshold > laid_out ? h->full_threshold - laid_out : 0);
+    mg_old_release_gaps(h, !asked && h->full_threshold > laid_out
+                               ? h->full_threshold - laid_out : 0);
     end(h, "full", t0, before, m0, detail);
     if (h->cfg.flags & MOVGC_VERBOSE)
         fprintf(stderr, "movgc: next full collection at %zuK (promotion %.1f MiB/s, "
@@ -245,7 +247,6 @@ void movgc_collect(movgc_heap *h, int kind) {
         full(h, true);
         /* asked for: return now what the policy would keep a while */
         mg_los_release(h, true);
-        mg_old_release_gaps(h, 0);
         h->stats.heap_bytes = h->held;
     }
     mg_final_run(h);

@@ -88,19 +88,16 @@ void mg_old_seal(movgc_heap *h) {
  * MG_FILLER_MAX bytes faults its page back in).  Returns the bytes given
  * back. */
 size_t mg_old_discard_hole(char *lo, char *hi) {
-    size_t bytes = (size_t)(hi - lo), given = 0;
-    if (bytes > mg_vm_page()) {
-        uintptr_t page = mg_vm_page();
-        uintptr_t a = ((uintptr_t)lo + MG_WORD + page - 1) & ~(page - 1);
-        uintptr_t b = (uintptr_t)hi & ~(page - 1);
-        if (a < b) {
-            given = (size_t)(b - a);
-            mg_vm_discard((void *)a, given);
-        }
+    size_t bytes = (size_t)(hi - lo), given = 0, page = mg_vm_page();
+    uintptr_t a = ((uintptr_t)lo + MG_WORD + page - 1) & ~(uintptr_t)(page - 1);
+    uintptr_t b = (uintptr_t)hi & ~(uintptr_t)(page - 1);
+    if (a < b) {
+        given = (size_t)(b - a);
+        mg_vm_discard((void *)a, given);
     }
     mg_fill(lo, bytes);
     for (size_t at = MG_FILLER_MAX; at < bytes && given > 0; at += MG_FILLER_MAX)
-        given -= given >= mg_vm_page() ? mg_vm_page() : given;
+        given -= given >= page ? page : given;
     return given;
 }
 

@@ -51,6 +51,13 @@ static double smooth(double avg, double sample) {
     return avg == 0 ? sample : (1 - SMOOTH) * avg + SMOOTH * sample;
 }
 
+/* Young large bytes allowed between minor collections: the nursery's
+ * worth, at least LARGE_BUDGET_MIN. */
+static void set_large_budget(movgc_heap *h) {
+    size_t size = h->nursery.size;
+    h->los.budget = size > LARGE_BUDGET_MIN ? size : LARGE_BUDGET_MIN;
+}
+
 void mg_policy_init(movgc_heap *h, const struct settings *s) {
     struct policy *p = &h->policy;
     p->growth_fixed = s->growth_fixed;
@@ -58,8 +65,7 @@ void mg_policy_init(movgc_heap *h, const struct settings *s) {
     p->nursery_start = h->nursery.size;
     p->cycle_start = mg_now_ns();
     h->full_threshold = MIN_THRESHOLD;
-    h->los.budget = h->nursery.size > LARGE_BUDGET_MIN ? h->nursery.size
-                                                       : LARGE_BUDGET_MIN;
+    set_large_budget(h);
 }
 
 
@@ -99,7 +105,7 @@ static void size_young(movgc_heap *h, size_t survived) {
             p->quiet = 0;
         }
     }
-    h->los.budget = n->size > LARGE_BUDGET_MIN ? n->size : LARGE_BUDGET_MIN;
+    set_large_budget(h);
 }
 
 /* ========================================================= full trigger */
@@ -152,8 +158,7 @@ void mg_policy_after_full(movgc_heap *h, size_t live, uint64_t pause_ns) {
 
     if (p->adaptive && h->nursery.size > nursery_cap(h)) {  /* live data fell */
         mg_nursery_resize(h, nursery_cap(h));
-        h->los.budget = h->nursery.size > LARGE_BUDGET_MIN ? h->nursery.size
-                                                           : LARGE_BUDGET_MIN;
+        set_large_budget(h);
         p->quiet = 0;
     }
     size_t old = mg_heap_old_bytes(h);  /* live old + large, as laid out */
