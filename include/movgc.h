@@ -306,6 +306,16 @@ typedef struct movgc_stats {
      * above the exact value (never above the maximum, which is exact). */
     uint64_t minor_pause_p50_ns, minor_pause_p99_ns, minor_pause_max_ns;
     uint64_t full_pause_p50_ns, full_pause_p99_ns, full_pause_max_ns;
+    /* Appended later: incremental marking (see MOVGC_INCREMENTAL).  A full
+     * collection whose marking ran in slices counts once in
+     * full_collections, and its final pause among the full pauses; it
+     * frees what was unreachable when its marking began (what died since
+     * may wait for the next one).  Markings begun, full collections that
+     * ended one (the others gave it up and marked anew), slices, and the
+     * slices' pauses as above. */
+    uint64_t incremental_begun, incremental_fulls;
+    uint64_t mark_slices;
+    uint64_t slice_pause_p50_ns, slice_pause_p99_ns, slice_pause_max_ns;
 } movgc_stats;
 
 /* Fill the first size bytes of *out (pass sizeof *out; a program built
@@ -422,6 +432,7 @@ MOVGC_API void movgc_handles_free(movgc_heap *h, const uint64_t *ids,
 #define MOVGC_HDR_FIELD_MAX_ 0xFFFFFu
 #define MOVGC_HDR_BIG_ MOVGC_HDR_FIELD_MAX_
 #define MOVGC_HDR_REMEMBERED_ 0x2u
+#define MOVGC_CHECKED_VERIFY_ 0x1u /* pub.checked_: MOVGC_VERIFY */
 #define MOVGC_FAST_MAX_ 4096u /* fast path: nrefs and nbytes below this */
 
 /* Handle table: one 64-bit word per entry; entry 0 is never handed out.
@@ -439,6 +450,9 @@ MOVGC_API void movgc_handles_free(movgc_heap *h, const uint64_t *ids,
 #define MOVGC_HADDR_MASK_ (((uint64_t)1 << MOVGC_HGEN_SHIFT_) - 8)
 #define MOVGC_HPAD_ ((((uint64_t)1 << 16) - 1) << 32)
 #define MOVGC_HFREE_ ((uint64_t)1)
+/* Set on an entry in use whose reads must take the out-of-line path (the
+ * weak handles while an incremental marking runs): it fails the test. */
+#define MOVGC_HSLOW_ ((uint64_t)2)
 #define MOVGC_HCHECK_ (~MOVGC_HADDR_MASK_)
 
 /* The part of the heap the inline paths read; the runtime's heap starts
@@ -457,7 +471,10 @@ struct movgc_heap_pub_ {
     uint64_t *handles_;         /* the handle table, see above */
     uint32_t nhandles_;         /* entries of handles_ in use so far, entry 0
                                    included: indices below are readable */
-    unsigned checked_;          /* MOVGC_VERIFY: checked slow paths */
+    unsigned checked_;          /* MOVGC_CHECKED_VERIFY_: every store takes
+                                   the checked slow path; any other bit
+                                   (an incremental marking): every store
+                                   into an object outside the nursery */
     uintptr_t nursery_span_;    /* [young_lo_, +nursery_span_): semispaces */
 };
 
@@ -525,8 +542,9 @@ static inline void *movgc_get(const void *obj, size_t i) {
 
 static inline void movgc_set(movgc_heap *h, void *obj, size_t i, void *val) {
     struct movgc_heap_pub_ *p = (struct movgc_heap_pub_ *)(void *)h;
-    if (p->checked_) {
-        movgc_barrier_(h, obj, i, val);
+    if (p->checked_ && ((p->checked_ & MOVGC_CHECKED_VERIFY_) ||
+                        (uintptr_t)obj - p->young_lo_ >= p->nursery_span_)) {
+        movgc_barrier_(h, obj, i, val);  /* stores */
         return;
     }
     ((void **)obj)[i] = val;

@@ -26,7 +26,8 @@ MOVGC_API int movgc_testing_is_young_large(movgc_heap *h, const void *obj);
 MOVGC_API void movgc_testing_policy_full(movgc_heap *h);
 
 /* How many bytes the old generation may grow by before the policy's next
- * full collection (0 if it is due).  Never collects. */
+ * full collection (0 if it is due) ends, an incremental marking's growth
+ * included: the gaps within that reach keep their pages.  Never collects. */
 MOVGC_API size_t movgc_testing_full_reach(movgc_heap *h);
 
 /* The gaps of the old space promotion has not entered yet, in the order
@@ -36,6 +37,16 @@ MOVGC_API size_t movgc_testing_full_reach(movgc_heap *h);
 MOVGC_API size_t movgc_testing_gaps_ahead(movgc_heap *h);
 MOVGC_API int movgc_testing_gap(movgc_heap *h, size_t i, void **lo, size_t *bytes,
                                 size_t *discarded);
+
+/* Incremental marking, step by step: begin one now (after a minor
+ * collection; 0 when the heap cannot, or one runs already), run one slice
+ * of about 'bytes' scanned (returns 1 when nothing is left to scan, 0
+ * otherwise or when none runs), and whether one runs.  The final pause is
+ * movgc_testing_policy_full.  May collect (begin), never collects (step,
+ * marking). */
+MOVGC_API int movgc_testing_mark_begin(movgc_heap *h);
+MOVGC_API int movgc_testing_mark_step(movgc_heap *h, size_t bytes);
+MOVGC_API int movgc_testing_marking(movgc_heap *h);
 
 #ifdef __cplusplus
 }

@@ -57,11 +57,13 @@ int mg_is_heap_object(movgc_heap *h, const void *p) {
     return mg_los_find(h, p) != NULL;
 }
 
-/* Reached from movgc_set: always under MOVGC_VERIFY (checked_), otherwise
- * only when an old object not yet remembered got a nursery reference. */
+/* Reached from movgc_set: always under MOVGC_VERIFY, for every object
+ * outside the nursery while an incremental marking runs [incmark.checked]
+ * (and then it stores); otherwise only when an old object not yet
+ * remembered got a nursery reference. */
 void movgc_barrier_(movgc_heap *h, void *obj, size_t i, void *val) {
     mg_owner_ok(h, "movgc_set");  /* the store cannot fail: report only */
-    if (h->pub.checked_) {
+    if (h->pub.checked_ & MG_CHECKED_VERIFY) {
         if (!mg_is_heap_object(h, obj)) {
             mg_error(h, MOVGC_E_MISUSE, "movgc_set: %p is not an object of this heap",
                      obj);
@@ -79,6 +81,10 @@ void movgc_barrier_(movgc_heap *h, void *obj, size_t i, void *val) {
                      val);
             return;
         }
+    }
+    if (h->pub.checked_) {
+        if (h->im && !mg_is_young(h, obj))  /* [incmark.checked] */
+            mg_incmark_shade(h, mg_slots(obj)[i], val);
         mg_slots(obj)[i] = val;
     }
     if (!mg_is_young(h, val) || mg_is_young(h, obj))

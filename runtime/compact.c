@@ -570,12 +570,17 @@ static void tables_free(struct full *f) {
         mg_vm_unmap(f->table, f->table_bytes);
 }
 
+/* The tables; 'live' is an incremental marking's, when one ran. */
 static bool tables_new(struct full *f) {
     size_t bits = f->nblocks * 64;
     size_t page = mg_vm_page();
     f->table_bytes = (f->nblocks * sizeof *f->table + page - 1) & ~(page - 1);
     f->table = mg_vm_map_filled(f->table_bytes);
-    return f->table && bitmap_new(&f->live, bits) &&
+    if (f->h->im) {
+        f->live.w = mg_incmark_live(f->h, &f->live.bytes);
+        f->live.nwords = f->live.bytes / 8;
+    }
+    return f->table && (f->live.w || bitmap_new(&f->live, bits)) &&
            (!f->any_pinned ||
             (bitmap_new(&f->pinned, bits) && bitmap_new(&f->pinend, bits))) &&
            bitmap_new(&f->nmark, f->h->nursery.semi / 8);
@@ -593,13 +598,30 @@ static void report(const struct full *f, size_t moved) {
             f->bound >> 7, f->gaps.n, moved >> 10);
 }
 
-bool mg_compact_collect(movgc_heap *h, bool asked, struct compact_times *out,
-                        size_t *live) {
+/* The young objects this collection did not reach stay in the nursery
+ * until the next minor collection, unreachable; their slots may point at
+ * old objects now freed, so they are cleared. */
+static void clear_unreached_young(struct full *f) {
+    movgc_heap *h = f->h;
+    for (char *p = h->nursery.from; p < h->pub.alloc_ptr_;) {
+        void *obj = p + MG_WORD;
+        if (!bit_get(&f->nmark, (size_t)(p + MG_WORD - h->nursery.from) >> 3))
+            memset(obj, 0, MG_WORD * movgc_nrefs(obj));
+        p += mg_obj_size(obj);
+    }
+}
+
+bool mg_compact_collect(movgc_heap *h, bool asked, bool young_stays,
+                        struct compact_times *out, size_t *live) {
     mg_old_seal(h);
     struct full f = {.h = h, .base = h->old.base, .top = h->old.top, .asked = asked};
     f.nblocks = (size_t)(f.top - f.base) / 8 / 64 + 1;
     f.any_pinned = h->handles.npinned > 0;
     if (!tables_new(&f)) {
+        if (h->im) {  /* the bitmap is still the marking's */
+            f.live.w = NULL;
+            mg_incmark_abandon(h);
+        }
         tables_free(&f);
         mg_error(h, MOVGC_E_NOMEM, "full GC: no memory for its side tables");
         return false;
@@ -609,7 +631,7 @@ bool mg_compact_collect(movgc_heap *h, bool asked, struct compact_times *out,
                                 f.any_pinned ? f.pinned.w : NULL,
                                 f.any_pinned ? f.pinend.w : NULL, f.nmark.w};
     uint64_t t0 = mg_now_ns();
-    f.live_bytes = mg_mark_all(h, &f.mt);
+    f.live_bytes = h->im ? mg_incmark_finish(h, &f.mt) : mg_mark_all(h, &f.mt);
     uint64_t t1 = mg_now_ns();
     select_regions(&f);
     char *new_top = plan(&f);
@@ -623,6 +645,8 @@ bool mg_compact_collect(movgc_heap *h, bool asked, struct compact_times *out,
     uint64_t t4 = mg_now_ns();
     h->stats.bytes_compacted += moved;
     *out = (struct compact_times){t1 - t0, t2 - t1, t3 - t2, t4 - t3};
+    if (young_stays)
+        clear_unreached_young(&f);
     mg_old_reset(h, new_top, f.gaps.g, f.gaps.n, f.gaps.cap, f.gaps.waste);
     mg_los_sweep(h);
     if (h->cfg.flags & MOVGC_VERBOSE)

@@ -149,6 +149,7 @@ bool mg_env_settings(const movgc_config *cfg, struct settings *out) {
         return false;
     out->promote_age = DEFAULT_PROMOTE_AGE;
     movgc_config *c = &out->cfg;
+    unsigned incremental = getenv("MOVGC_INCREMENTAL") ? 0u : 1u;
     if (!env_size(cfg, "MOVGC_NURSERY", &c->nursery_bytes) ||
         !env_size(cfg, "MOVGC_HEAP_LIMIT", &c->heap_limit) ||
         !env_growth(cfg, &c->growth) ||
@@ -156,6 +157,7 @@ bool mg_env_settings(const movgc_config *cfg, struct settings *out) {
         !env_flag(cfg, "MOVGC_VERIFY", MOVGC_VERIFY, &c->flags) ||
         !env_flag(cfg, "MOVGC_VERBOSE", MOVGC_VERBOSE, &c->flags) ||
         !env_flag(cfg, "MOVGC_PROTECT", MOVGC_PROTECT, &c->flags) ||
+        !env_flag(cfg, "MOVGC_INCREMENTAL", 1u, &incremental) ||
         !env_promote_age(cfg, &out->promote_age) ||
         !env_gc_threads(cfg, &out->gc_threads))
         return false;
@@ -172,6 +174,7 @@ bool mg_env_settings(const movgc_config *cfg, struct settings *out) {
         c->nursery_bytes = DEFAULT_NURSERY;
         out->nursery_default = true;
     }
+    out->incremental = incremental != 0;
     out->growth_fixed = c->growth != 0;
     if (c->growth == 0)
         c->growth = DEFAULT_GROWTH;

@@ -15,6 +15,7 @@ struct settings {
     size_t nursery_max;     /* MOVGC_NURSERY_MAX: cap of the adaptive nursery */
     bool growth_fixed;      /* the caller or MOVGC_GROWTH set the growth */
     unsigned gc_threads;    /* MOVGC_GC_THREADS: threads marking a full GC */
+    bool incremental;       /* MOVGC_INCREMENTAL: mark in slices (default) */
 };
 
 /* Fill *out from cfg (may be NULL) and the environment.  false after a

@@ -57,11 +57,27 @@ static inline void entry_clear(movgc_heap *h, uint32_t i) {
     h->pub.handles_[i] = MOVGC_HFREE_;
 }
 
-/* Whether id names an entry in use: movgc_handle_get's test. */
+/* Whether id names an entry in use: movgc_handle_get's test, but for
+ * MOVGC_HSLOW_. */
 static inline bool entry_live(const movgc_heap *h, uint64_t id) {
     uint32_t index = (uint32_t)id;
     return index < h->pub.nhandles_ && !(id & MOVGC_HPAD_) &&
-           !((h->pub.handles_[index] ^ (id ^ index)) & MOVGC_HCHECK_);
+           !((h->pub.handles_[index] ^ (id ^ index)) & MOVGC_HCHECK_ & ~MOVGC_HSLOW_);
+}
+
+/* [handles.slow] while an incremental marking runs, the entries of weak
+ *   handles and ephemerons have MOVGC_HSLOW_, so that every read of one
+ *   comes here and shades the object read [incmark.weak]. */
+static bool is_weak(uint8_t kind) { return kind == KIND_WEAK || kind == KIND_EPHEMERON; }
+
+void mg_handles_weak_slow(movgc_heap *h, bool on) {
+    for (uint32_t i = 1; i < h->pub.nhandles_; i++)
+        if (is_weak(h->handles.kind[i])) {
+            if (on)
+                h->pub.handles_[i] |= MOVGC_HSLOW_;
+            else
+                h->pub.handles_[i] &= ~MOVGC_HSLOW_;
+        }
 }
 
 /* Whether obj can be held: NULL or an address of the form [handles.addr]. */
@@ -165,6 +181,8 @@ static movgc_handle make(movgc_heap *h, void *obj, void *value, uint8_t kind) {
     t->pins[i] = 0;
     t->values[i] = value;
     t->kind[i] = kind;
+    if (h->im && is_weak(kind))  /* [handles.slow] */
+        h->pub.handles_[i] |= MOVGC_HSLOW_;
     return (movgc_handle){id};
 }
 
@@ -202,9 +220,16 @@ bool mg_handles_live(const movgc_heap *h, movgc_handle hd) {
 }
 
 void *movgc_handle_get_(movgc_heap *h, movgc_handle hd) {
-    /* The inline path found no match: only the null handle is quiet. */
+    /* The inline path found no match: a weak handle while marking
+     * [handles.slow], or a bad id; only the null handle is quiet. */
     if (!mg_owner_ok(h, "movgc_handle_get"))
         return NULL;
+    if (hd.id != 0 && entry_live(h, hd.id)) {
+        void *obj = entry_obj(h, (uint32_t)hd.id);
+        if (h->im)
+            mg_incmark_read(h, obj);
+        return obj;
+    }
     if (hd.id != 0)
         lookup(h, hd, "movgc_handle_get");
     return NULL;
@@ -218,6 +243,8 @@ void *movgc_ephemeron_value(movgc_heap *h, movgc_handle hd) {
         mg_error(h, MOVGC_E_MISUSE, "movgc_ephemeron_value: not an ephemeron");
         return NULL;
     }
+    if (h->im)
+        mg_incmark_read(h, h->handles.values[i]);  /* [handles.slow] */
     return h->handles.values[i];
 }
 

@@ -43,6 +43,9 @@ void mg_handles_weak(movgc_heap *h, const struct mg_gc_ops *ops);
 /* Drop the free entries above the highest one in use and give the arrays'
  * memory back when a quarter or less is left (after a full collection). */
 void mg_handles_shrink(movgc_heap *h);
+/* Make reads of weak handles and ephemerons go out of line (on), or not:
+ * while an incremental marking runs [handles.slow]. */
+void mg_handles_weak_slow(movgc_heap *h, bool on);
 /* Call fn(h, obj, ctx) on each object held by a pinned handle. */
 void mg_handles_each_pinned(movgc_heap *h,
                             void (*fn)(movgc_heap *h, void *obj, void *ctx),

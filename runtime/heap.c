@@ -23,6 +23,7 @@
 #define DEFAULT_RESERVE ((size_t)64 << 30) /* old space, address space only */
 #define MIN_RESERVE ((size_t)256 << 20)
 #define STRESS_FULL_EVERY 64u
+#define STRESS_SLICE ((size_t)1 << 10) /* bytes scanned per stress slice */
 #define MAX_OBJECT ((size_t)1 << 46)  /* above any mapping the OS grants */
 
 uint64_t mg_now_ns(void) {
@@ -61,6 +62,7 @@ movgc_heap *movgc_heap_new(const movgc_config *cfg) {
     }
     h->cfg = s.cfg;
     h->gc_threads = s.gc_threads;
+    h->incremental = s.incremental;
     mg_owner_init(h);
     mg_los_init(&h->los);
     size_t limit = h->cfg.heap_limit;
@@ -77,7 +79,7 @@ movgc_heap *movgc_heap_new(const movgc_config *cfg) {
     h->ids.salt = (uint64_t)(uintptr_t)h * 0x9e3779b97f4a7c15ULL;
     mg_policy_init(h, &s);
     if (h->cfg.flags & MOVGC_VERIFY)
-        h->pub.checked_ = 1;
+        h->pub.checked_ = MG_CHECKED_VERIFY;
     mg_nursery_refill(h, 0);
     mg_protect_init(h);
     return h;
@@ -89,6 +91,7 @@ void movgc_heap_free(movgc_heap *h) {
     mg_roots_check_empty(h);
     mg_protect_free(h);
     mg_pauses_report(h);
+    mg_incmark_free(h);
     mg_mark_free(h);
     mg_los_free(h);
     mg_old_free(h);
@@ -105,6 +108,15 @@ void movgc_heap_free(movgc_heap *h) {
 
 size_t mg_heap_old_bytes(const movgc_heap *h) {
     return mg_old_used(h) + h->los.bytes;
+}
+
+/* How far promotion will fill the old space before the next full
+ * collection ends: to the threshold, and on through an incremental
+ * marking by what entered during the last one (at most as much again). */
+size_t mg_heap_gap_reach(const movgc_heap *h) {
+    size_t old = mg_heap_old_bytes(h);
+    size_t reach = h->full_threshold > old ? h->full_threshold - old : 0;
+    return reach + (h->marking_growth < reach ? h->marking_growth : reach);
 }
 
 static void begin(movgc_heap *h, const char *kind) {
@@ -169,22 +181,32 @@ static void minor(movgc_heap *h, bool tenure_all, bool policy) {
              (copied + h->los.young_bytes) >> 10, h->los.young_bytes >> 10,
              h->los.promoted >> 10, h->nursery.size >> 10);
     uint64_t pause = end(h, "minor", t0, before, m0, detail);
-    if (policy && mg_policy_after_minor(h, small, survived, pause))
+    enum full_why why = policy ? mg_policy_after_minor(h, small, survived, pause)
+                               : MG_FULL_NOT;
+    if (why != MG_FULL_NOT) {
         h->full_due = true;
+        h->full_urgent |= why == MG_FULL_DEATH;
+    }
 }
 
 void mg_heap_minor(movgc_heap *h, bool tenure_all) { minor(h, tenure_all, false); }
 
-/* Mark and compact everything, then move the nursery's survivors out;
- * 'asked': by the program (movgc_collect). */
-static void full(movgc_heap *h, bool asked) {
+/* Mark and compact everything, then move the nursery's survivors out,
+ * unless a minor collection just did ('after_minor': the survivors stay
+ * young); 'asked': by the program (movgc_collect).  An incremental marking under
+ * way is finished in this pause, unless the program asked: then it marks
+ * anew, so that what died since the marking began goes too. */
+static void full(movgc_heap *h, bool asked, bool after_minor) {
+    if (asked)
+        mg_incmark_abandon(h);
     uint64_t t0 = mg_now_ns(), m0 = moved_so_far(h);
+    uint64_t slices = h->im ? h->im->slice_ns : 0;
     size_t before = h->held;
     begin(h, "full");
     mg_nursery_count(h);
     struct compact_times ct;
     size_t live;
-    if (!mg_compact_collect(h, asked, &ct, &live)) {
+    if (!mg_compact_collect(h, asked, after_minor, &ct, &live)) {
         /* no memory to mark with: empty the nursery at least */
         mg_nursery_collect(h, true);
         h->stats.minor_collections++;
@@ -193,10 +215,11 @@ static void full(movgc_heap *h, bool asked) {
         return;
     }
     uint64_t t1 = mg_now_ns();
-    mg_nursery_collect(h, true);
+    if (!after_minor)
+        mg_nursery_collect(h, true);
     h->stats.live_bytes = live;
     h->stats.full_collections++;
-    h->full_due = false;
+    h->full_due = h->full_urgent = false;
     /* The free tail beyond a little slack goes back to the OS now. */
     size_t old = mg_heap_old_bytes(h);
     mg_old_trim(h, old / 8);
@@ -207,12 +230,10 @@ static void full(movgc_heap *h, bool asked) {
              "nursery %.3f ms)", live >> 10, (double)ct.mark_ns / 1e6,
              (double)ct.plan_ns / 1e6, (double)ct.update_ns / 1e6,
              (double)ct.slide_ns / 1e6, (double)(mg_now_ns() - t1) / 1e6);
-    mg_policy_after_full(h, live, mg_now_ns() - t0);
+    mg_policy_after_full(h, live, mg_now_ns() - t0 + slices);
     /* the gaps promotion will not reach before the next one go back now;
      * asked for: all of them */
-    size_t laid_out = mg_heap_old_bytes(h);
-    mg_old_release_gaps(h, !asked && h->full_threshold > laid_out
-                               ? h->full_threshold - laid_out : 0);
+    mg_old_release_gaps(h, asked ? 0 : mg_heap_gap_reach(h));
     end(h, "full", t0, before, m0, detail);
     if (h->cfg.flags & MOVGC_VERBOSE)
         fprintf(stderr, "movgc: next full collection at %zuK (promotion %.1f MiB/s, "
@@ -220,13 +241,27 @@ static void full(movgc_heap *h, bool asked) {
                 h->policy.promote_rate / 1048576.0, h->policy.collect_speed / 1048576.0);
 }
 
-void mg_heap_full(movgc_heap *h) { full(h, false); }
+void mg_heap_full(movgc_heap *h) { full(h, false, false); }
 
-/* A minor collection, and a full one if the policy says so. */
+/* A minor collection, and a full one if the policy says so: an
+ * incremental marking begins when the old generation grew to its
+ * threshold, and its final pause comes after the minor collection that
+ * follows its last slice (the nursery then holds only survivors).  When
+ * survival fell (most of the old generation is likely dead) the full
+ * collection runs at once. */
 static void collect_for_allocation(movgc_heap *h) {
     minor(h, false, true);
-    if (h->full_due)
-        mg_heap_full(h);
+    if (h->im) {
+        if (h->full_urgent)  /* what died since it began must go too */
+            mg_incmark_abandon(h);
+        if (h->im == NULL || h->im->ready)
+            full(h, false, true);
+        return;
+    }
+    if (!h->full_due)
+        return;
+    if (h->full_urgent || !h->incremental || !mg_incmark_start(h))
+        full(h, false, true);
 }
 
 void movgc_collect(movgc_heap *h, int kind) {
@@ -244,7 +279,7 @@ void movgc_collect(movgc_heap *h, int kind) {
     if (kind == MOVGC_MINOR) {
         mg_heap_minor(h, false);
     } else {
-        full(h, true);
+        full(h, true, false);
         /* asked for: return now what the policy would keep a while */
         mg_los_release(h, true);
         h->stats.heap_bytes = h->held;
@@ -263,6 +298,7 @@ static void *init_object(char *raw, unsigned tag, size_t nrefs, size_t nbytes) {
 /* A full collection for an allocation that found no room: the pages of
  * every gap go back too, as the heap limit may need them. */
 static void full_for_room(movgc_heap *h) {
+    mg_incmark_abandon(h);  /* what died since it began is needed now */
     mg_heap_full(h);
     mg_old_release_gaps(h, 0);
 }
@@ -308,11 +344,25 @@ static void *alloc_young(movgc_heap *h, unsigned tag, size_t nrefs, size_t nbyte
     return init_object(raw, tag, nrefs, nbytes);
 }
 
+/* MOVGC_STRESS: a minor collection at every allocation, and a full one
+ * every STRESS_FULL_EVERY; every other full collection is incremental,
+ * its slices small and one per allocation, so that minor collections,
+ * stores and promotion all happen while it marks. */
 static void stress(movgc_heap *h) {
-    if (++h->stress_tick % STRESS_FULL_EVERY == 0)
-        mg_heap_full(h);
-    else
+    unsigned tick = ++h->stress_tick % (2 * STRESS_FULL_EVERY);
+    if (h->im) {
         mg_heap_minor(h, false);
+        if (h->im->ready)
+            full(h, false, true);
+        else
+            mg_incmark_slice(h, STRESS_SLICE);
+    } else if (tick == 0) {
+        mg_heap_full(h);
+    } else {
+        mg_heap_minor(h, false);
+        if (tick == STRESS_FULL_EVERY && h->incremental)
+            mg_incmark_start(h);
+    }
 }
 
 void *movgc_alloc_(movgc_heap *h, unsigned tag, size_t nrefs, size_t nbytes) {
@@ -336,6 +386,8 @@ void *movgc_alloc_(movgc_heap *h, unsigned tag, size_t nrefs, size_t nbytes) {
     mg_nursery_count(h);
     if (h->cfg.flags & MOVGC_STRESS)
         stress(h);
+    else if (h->im)
+        mg_incmark_tick(h);
     size_t size = mg_size_of(nrefs, nbytes);
     void *obj;
     if (size >= MG_LARGE_MIN || size > h->nursery.size / 4)

@@ -22,6 +22,7 @@
 #include "finalize.h"
 #include "handles.h"
 #include "identity.h"
+#include "incmark.h"
 #include "largeobj.h"
 #include "movgc.h"
 #include "nursery.h"
@@ -51,6 +52,10 @@ struct movgc_heap {
     size_t soft_tables;          /* [heap.soft] part of held */
     size_t full_threshold;       /* old + large bytes that start a full GC */
     bool full_due;               /* the policy asked for a full collection */
+    bool full_urgent;            /* ... at once, not incrementally (death) */
+    bool incremental;            /* MOVGC_INCREMENTAL: full marking in slices */
+    struct incmark *im;          /* the incremental marking running, or NULL */
+    size_t marking_growth;       /* old bytes the last one saw enter */
     unsigned stress_tick;        /* allocations since the last stress full GC */
     int last_error;
     bool collecting;             /* inside a collection */
@@ -124,6 +129,9 @@ void mg_heap_full(movgc_heap *h);
 /* Bytes of old objects and old large objects now, as compared with
  * full_threshold. */
 size_t mg_heap_old_bytes(const movgc_heap *h);
+
+/* Bytes of gaps ahead whose pages a full collection keeps for promotion. */
+size_t mg_heap_gap_reach(const movgc_heap *h);
 
 uint64_t mg_now_ns(void);
 

@@ -334,10 +334,20 @@ void mg_los_minor(movgc_heap *h, bool tenure_all,
         link_large(los, l);
         h->stats.bytes_promoted += l->map_bytes;
         los->promoted += l->map_bytes;
+        if (h->im)
+            mg_incmark_entered(h, l + 1, l->map_bytes);
         promoted(h, l + 1);
     }
     los->allocated = 0;
     mg_los_release(h, false);
+}
+
+void mg_los_clear_marks(movgc_heap *h) {
+    struct los *los = &h->los;
+    struct large *rings[2] = {&los->old, &los->young};
+    for (int r = 0; r < 2; r++)
+        for (struct large *l = rings[r]->next; l != rings[r]; l = l->next)
+            l->marked = 0;
 }
 
 size_t mg_los_sweep(movgc_heap *h) {

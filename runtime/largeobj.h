@@ -77,6 +77,8 @@ static inline struct large *mg_los_of(void *obj) {
 struct large *mg_los_find(movgc_heap *h, const void *p);
 /* After a full collection's mark: free every unmarked object, clear marks. */
 size_t mg_los_sweep(movgc_heap *h);
+/* Clear every mark (an incremental marking given up). */
+void mg_los_clear_marks(movgc_heap *h);
 /* After a minor collection marked 'reached' on the young ones it reached:
  * free the others; survivors age, and those old enough (all when
  * tenure_all) become old in place and are passed to 'promoted'. */

@@ -85,6 +85,7 @@ struct worker {
     unsigned head, count;
     unsigned tick;           /* objects scanned, modulo SOLO_EVERY */
     size_t live_bytes;       /* bytes of the objects it scanned */
+    size_t stop;             /* run() returns once live_bytes reaches it */
     size_t scanned;          /* objects it scanned, for MOVGC_VERBOSE */
     size_t shared;           /* entries it gave to the shared stack */
     uint64_t cpu_ns;         /* its CPU time in this collection's drains */
@@ -127,6 +128,8 @@ struct marking {
     struct markers *pool;    /* NULL: marking alone */
     struct worker *w;        /* workers (pool->w, or one of our own) */
     unsigned n;
+    bool young_later;        /* incremental: young objects are left to the
+                                final pause [mark.snapshot] */
 };
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
@@ -238,11 +241,14 @@ ALWAYS_INLINE void mark(struct worker *w, void *obj, bool par) {
         }
     } else if (mg_in_nursery(mk->h, obj)) {
         /* the empty semispace, or past the allocated part: no object */
-        if (!w->stale)
+        if (!mk->young_later && !w->stale)
             w->stale = obj;
         return;
     } else {
-        size_t *m = &mg_los_of(obj)->marked;
+        struct large *l = mg_los_of(obj);
+        if (mk->young_later && l->young)
+            return;
+        size_t *m = &l->marked;
         if (par ? __atomic_load_n(m, __ATOMIC_RELAXED) : *m)
             return;
         if (!par) {
@@ -404,6 +410,8 @@ ALWAYS_INLINE bool run(struct worker *w, bool par) {
         head = (head + 1) % AHEAD;
         count--;
         scan(w, e, par);
+        if (w->live_bytes >= w->stop)
+            break;  /* an incremental slice's budget is spent */
         if (!p)
             continue;
         if (wanted(p, w)) {
@@ -535,9 +543,15 @@ static void pool_free(struct markers *p) {
 /* Start want - 1 marker threads; with fewer (the OS refused some), run
  * with those.  NULL: none could start (marking stays serial). */
 static struct markers *pool_new(unsigned want) {
-    struct markers *p = calloc(1, sizeof *p + want * sizeof p->w[0]);
+    /* Workers are cache-line aligned so that no two share a line; malloc
+     * alone would not align them (and their hot fields would ping-pong
+     * between the cores). */
+    size_t bytes = (sizeof(struct markers) + want * sizeof(struct worker) + 63) &
+                   ~(size_t)63;
+    struct markers *p = aligned_alloc(64, bytes);
     if (!p)
         return NULL;
+    memset(p, 0, bytes);
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->start, NULL);
     pthread_cond_init(&p->work, NULL);
@@ -652,7 +666,10 @@ static void report(const struct marking *mk) {
     fprintf(stderr, "%s\n", line);
 }
 
-size_t mg_mark_all(movgc_heap *h, const struct mark_tables *t) {
+/* Set up mk over tables t for a stop-the-world marking, starting the
+ * marker threads if need be; 'alone' is worker 0 when there are none. */
+static void setup(movgc_heap *h, const struct mark_tables *t, struct marking *mk,
+                  struct worker *alone) {
     if (h->markers && h->markers->pid != getpid())  /* [mark.fork] */
         mg_mark_free(h);
     if (!h->markers && h->gc_threads > 1) {
@@ -660,36 +677,44 @@ size_t mg_mark_all(movgc_heap *h, const struct mark_tables *t) {
         if (!h->markers)  /* no thread would start: mark alone from now on */
             h->gc_threads = 1;
     }
-    struct worker alone = {0};
-    struct marking mk = {
+    *mk = (struct marking){
         .h = h, .t = t, .old_words = (uintptr_t)(t->top - t->base) / 8,
         .nfrom = h->nursery.from,
         .nbytes = (uintptr_t)(h->pub.alloc_ptr_ - h->nursery.from),
         .pool = h->markers,
-        .w = h->markers ? h->markers->w : &alone,
+        .w = h->markers ? h->markers->w : alone,
         .n = h->markers ? h->markers->n : 1,
     };
-    for (unsigned i = 0; i < mk.n; i++) {
-        struct worker *w = &mk.w[i];
-        w->mk = &mk;
+    for (unsigned i = 0; i < mk->n; i++) {
+        struct worker *w = &mk->w[i];
+        w->mk = mk;
         w->live_bytes = w->scanned = w->shared = 0;
         w->head = w->count = w->tick = 0;
         w->cpu_ns = 0;
+        w->stop = SIZE_MAX;
     }
-    mg_handles_each_pinned(h, mark_pinned, &mk);
-    mg_roots_visit(h, mark_root, &mk);
-    mg_handles_visit(h, MG_H_STRONG, mark_root, &mk);
-    mg_final_visit(h, true, mark_root, &mk);
-    drain(&mk);
+}
+
+/* The roots a full collection starts from, pins apart. */
+static void mark_roots(movgc_heap *h, struct marking *mk) {
+    mg_roots_visit(h, mark_root, mk);
+    mg_handles_visit(h, MG_H_STRONG, mark_root, mk);
+    mg_final_visit(h, true, mark_root, mk);
+}
+
+/* The closure of what mk's workers hold, then ephemerons, weak handles and
+ * finalizers; returns the bytes the workers scanned. */
+static size_t finish(movgc_heap *h, struct marking *mk) {
+    drain(mk);
     /* Ephemerons, then weak handles are cleared, then finalizers resurrect. */
-    struct mg_gc_ops ops = {fin_survivor, fin_keep_children, fin_keep, fin_drain, &mk};
+    struct mg_gc_ops ops = {fin_survivor, fin_keep_children, fin_keep, fin_drain, mk};
     mg_handles_weak(h, &ops);
     mg_final_select(h, false, &ops);
     if (h->cfg.flags & MOVGC_VERBOSE)
-        report(&mk);
+        report(mk);
     size_t live = 0;
-    for (unsigned i = 0; i < mk.n; i++) {
-        struct worker *w = &mk.w[i];
+    for (unsigned i = 0; i < mk->n; i++) {
+        struct worker *w = &mk->w[i];
         live += w->live_bytes;
         free(w->stack);  /* [mark.end]: the threads are between rounds */
         w->stack = NULL;
@@ -697,4 +722,176 @@ size_t mg_mark_all(movgc_heap *h, const struct mark_tables *t) {
         w->mk = NULL;
     }
     return live;
+}
+
+size_t mg_mark_all(movgc_heap *h, const struct mark_tables *t) {
+    struct worker alone = {0};
+    struct marking mk;
+    setup(h, t, &mk, &alone);
+    mg_handles_each_pinned(h, mark_pinned, &mk);
+    mark_roots(h, &mk);
+    return finish(h, &mk);
+}
+
+/* ==================================================== incremental marking */
+
+/* [mark.snapshot] An incremental marking marks, in slices on the owner
+ * thread, what the heap held when it began: its roots and the young
+ * objects of that moment are scanned at once (every young object: after a
+ * minor collection they are few), and old objects are marked through the
+ * 'live' bitmap of the whole reservation, as the stop-the-world marking
+ * does; references to young objects are not followed.  The write barrier
+ * shades the old and the new value of every store into an old object
+ * meanwhile (mg_mark_shade), objects entering the old generation are
+ * marked as they enter, and reads of weak handles mark what they read
+ * (incmark.h), so at the end every old object reachable at the start is
+ * marked (Yuasa's snapshot), and so is every object the program made
+ * reachable from an old object since.  The final pause (mg_mark_finish) then marks from
+ * the roots and the remembered set again, following young objects this
+ * time, and settles pins, ephemerons, weak handles and finalizers as the
+ * stop-the-world marking does. */
+struct mark_cycle {
+    struct worker w;          /* first: its alignment */
+    struct marking mk;
+    struct mark_tables t;
+};
+
+/* Every slot of obj, as seen from the snapshot. */
+static void mark_slots(struct marking *mk, void *obj) {
+    size_t n = movgc_nrefs(obj);
+    void **slots = mg_slots(obj);
+    for (size_t k = 0; k < n; k++)
+        if (slots[k])
+            mark_one(mk, slots[k]);
+}
+
+static void mark_held(movgc_heap *h, void *obj, void *ctx) {
+    (void)h;
+    mark_one(ctx, obj);
+}
+
+struct mark_cycle *mg_mark_begin(movgc_heap *h, uint64_t *live, size_t words) {
+    struct mark_cycle *c = aligned_alloc(64, sizeof *c);
+    if (!c)
+        return NULL;
+    memset(c, 0, sizeof *c);
+    c->t = (struct mark_tables){h->old.base, h->old.base + 8 * words, live, NULL, NULL,
+                                NULL};
+    c->mk = (struct marking){.h = h, .t = &c->t, .old_words = words, .w = &c->w,
+                             .n = 1, .young_later = true};
+    c->w.mk = &c->mk;
+    c->w.stop = 0;
+    struct marking *mk = &c->mk;
+    mg_handles_each_pinned(h, mark_held, mk);
+    mark_roots(h, mk);
+    for (char *p = h->nursery.from; p < h->pub.alloc_ptr_;) {
+        void *obj = p + MG_WORD;
+        mark_slots(mk, obj);
+        p += mg_obj_size(obj);
+    }
+    for (struct large *l = h->los.young.next; l != &h->los.young; l = l->next)
+        mark_slots(mk, l + 1);
+    return c;
+}
+
+bool mg_mark_step(struct mark_cycle *c, size_t budget) {
+    struct worker *w = &c->w;
+    uint64_t t0 = thread_cpu_ns();
+    w->stop = w->live_bytes + budget;
+    bool empty = run_solo(w);
+    if (empty)
+        w->lo = w->sp = 0;
+    w->cpu_ns += thread_cpu_ns() - t0;
+    return empty;
+}
+
+void mg_mark_shade(struct mark_cycle *c, void *obj) {
+    if (obj)
+        mark(&c->w, obj, false);
+}
+
+size_t mg_mark_cycle_bytes(const struct mark_cycle *c) { return c->w.live_bytes; }
+
+void mg_mark_grey_each(struct mark_cycle *c, void (*fn)(void *obj, void *ctx),
+                       void *ctx) {
+    struct worker *w = &c->w;
+    for (size_t i = w->lo; i < w->sp; i++)
+        fn((void *)(w->stack[i] & ~CLAIMED), ctx);
+    for (unsigned k = 0; k < w->count; k++)
+        fn((void *)(w->ring[(w->head + k) % AHEAD] & ~CLAIMED), ctx);
+}
+
+void mg_mark_discard(struct mark_cycle *c) {
+    if (!c)
+        return;
+    free(c->w.stack);
+    free(c);
+}
+
+/* Clear bits [lo, hi) of b. */
+static void bits_clear(uint64_t *b, size_t lo, size_t hi) {
+    for (; lo < hi && (lo & 63); lo++)
+        b[lo >> 6] &= ~((uint64_t)1 << (lo & 63));
+    for (; lo + 64 <= hi; lo += 64)
+        b[lo >> 6] = 0;
+    for (; lo < hi; lo++)
+        b[lo >> 6] &= ~((uint64_t)1 << (lo & 63));
+}
+
+/* A pinned object at the final pause: one the slices marked moves from
+ * 'live' to 'pinned' (it was scanned and counted); any other is marked as
+ * the stop-the-world marking marks it. */
+static void settle_pinned(movgc_heap *h, void *obj, void *ctx) {
+    struct marking *mk = ctx;
+    const struct mark_tables *t = mk->t;
+    if (!mg_is_old(h, obj)) {
+        mark_one(mk, obj);
+        return;
+    }
+    size_t i = (size_t)((char *)mg_hdr(obj) - t->base) >> 3;
+    if (bit_get(t->pinned, i))
+        return;
+    if (!bit_get(t->live, i)) {
+        mark_pinned(h, obj, ctx);
+        return;
+    }
+    size_t e = i + mg_obj_size(obj) / 8;
+    bits_clear(t->live, i, e);
+    t->pinned[i >> 6] |= (uint64_t)1 << (i & 63);
+    t->pinend[e >> 6] |= (uint64_t)1 << (e & 63);
+}
+
+/* The old objects the slices scanned did not follow their references to
+ * young objects; those that hold any are in the remembered set. */
+static void mark_remembered_young(movgc_heap *h, struct marking *mk) {
+    for (size_t i = 0; i < h->remset.n; i++) {
+        void *obj = h->remset.objs[i];
+        if (!mg_mark_reached(h, mk->t, obj))
+            continue;  /* if marked later, its scan follows them */
+        size_t n = movgc_nrefs(obj);
+        void **slots = mg_slots(obj);
+        for (size_t k = 0; k < n; k++)
+            if (slots[k] && mg_is_young(h, slots[k]))
+                mark_one(mk, slots[k]);
+    }
+}
+
+size_t mg_mark_finish(movgc_heap *h, struct mark_cycle *c, const struct mark_tables *t) {
+    c->w.stop = SIZE_MAX;
+    uint64_t t0 = thread_cpu_ns();
+    run_solo(&c->w);  /* the rest of the snapshot */
+    c->w.cpu_ns += thread_cpu_ns() - t0;
+    size_t before = c->w.live_bytes;
+    if (h->cfg.flags & MOVGC_VERBOSE)
+        fprintf(stderr, "movgc: incremental mark scanned %zuK in %.3f ms of CPU\n",
+                before >> 10, (double)c->w.cpu_ns / 1e6);
+    mg_mark_discard(c);
+    struct worker alone = {0};
+    struct marking mk;
+    setup(h, t, &mk, &alone);
+    if (t->pinned)
+        mg_handles_each_pinned(h, settle_pinned, &mk);
+    mark_roots(h, &mk);
+    mark_remembered_young(h, &mk);
+    return before + finish(h, &mk);
 }

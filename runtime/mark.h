@@ -34,6 +34,34 @@ size_t mg_mark_all(movgc_heap *h, const struct mark_tables *t);
 /* After mg_mark_all: was obj (an object of the heap) reached? */
 bool mg_mark_reached(movgc_heap *h, const struct mark_tables *t, void *obj);
 
+/* Incremental marking [mark.snapshot] (incmark.c drives it). */
+struct mark_cycle;
+
+/* Begin marking the heap as it is now, after a minor collection: the
+ * roots, pins and young objects are scanned; old objects are marked in
+ * 'live', a zeroed bitmap over the old space's first 'words' words (its
+ * whole reservation).  NULL when there is no memory for it. */
+struct mark_cycle *mg_mark_begin(movgc_heap *h, uint64_t *live, size_t words);
+/* Scan about 'budget' bytes of marked objects; true when none is left to
+ * scan (until the barrier shades another). */
+bool mg_mark_step(struct mark_cycle *c, size_t budget);
+/* The write barrier's part: mark obj (NULL, young: nothing to do). */
+void mg_mark_shade(struct mark_cycle *c, void *obj);
+/* Bytes of the objects scanned so far. */
+size_t mg_mark_cycle_bytes(const struct mark_cycle *c);
+/* fn on each object marked and not yet scanned (MOVGC_VERIFY). */
+void mg_mark_grey_each(struct mark_cycle *c, void (*fn)(void *obj, void *ctx),
+                       void *ctx);
+/* Drop c (an abandoned marking; its bitmap is the caller's). */
+void mg_mark_discard(struct mark_cycle *c);
+/* The final pause: finish c, whose 'live' bitmap t->live is, then mark as
+ * mg_mark_all does from the roots, the remembered set's young references
+ * and the pins (over t's other tables, made now), and settle ephemerons,
+ * weak handles and finalizers.  Frees c.  Returns the bytes scanned by
+ * the whole marking; objects marked as they entered the old generation
+ * are not among them. */
+size_t mg_mark_finish(movgc_heap *h, struct mark_cycle *c, const struct mark_tables *t);
+
 /* Stop and join the heap's marker threads, if any (movgc_heap_free). */
 void mg_mark_free(movgc_heap *h);
 

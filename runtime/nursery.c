@@ -225,6 +225,8 @@ static void *copy_out(struct scavenge *s, void *obj, uint64_t hdr) {
     *mg_hdr(obj) = (uint64_t)(uintptr_t)to | HDR_FWD;
     if (old) {
         s->promoted_bytes += size;
+        if (s->h->im)
+            mg_incmark_entered(s->h, to, size);
         push_promoted(s, to);
     } else {
         s->copied += size;

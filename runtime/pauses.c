@@ -62,6 +62,11 @@ void mg_pauses_record(movgc_heap *h, const char *kind, uint64_t ns) {
         s->full_pause_p50_ns = mg_pauses_quantile(&h->pauses.full, 0.5);
         s->full_pause_p99_ns = mg_pauses_quantile(&h->pauses.full, 0.99);
         s->full_pause_max_ns = h->pauses.full.max;
+    } else if (strcmp(kind, "slice") == 0) {
+        mg_pauses_add(&h->pauses.slice, ns);
+        s->slice_pause_p50_ns = mg_pauses_quantile(&h->pauses.slice, 0.5);
+        s->slice_pause_p99_ns = mg_pauses_quantile(&h->pauses.slice, 0.99);
+        s->slice_pause_max_ns = h->pauses.slice.max;
     } else {
         mg_pauses_add(&h->pauses.minor, ns);
         s->minor_pause_p50_ns = mg_pauses_quantile(&h->pauses.minor, 0.5);
@@ -81,4 +86,6 @@ void mg_pauses_report(movgc_heap *h) {
         return;
     report_kind("minor", &h->pauses.minor);
     report_kind("full", &h->pauses.full);
+    if (h->pauses.slice.n)
+        report_kind("mark slice", &h->pauses.slice);
 }

@@ -20,7 +20,7 @@ struct pause_hist {
 };
 
 struct pauses {
-    struct pause_hist minor, full;
+    struct pause_hist minor, full, slice;
 };
 
 /* Record one pause of ns nanoseconds.  Never collects. */
@@ -29,7 +29,8 @@ void mg_pauses_add(struct pause_hist *d, uint64_t ns);
  * bucket but never above the exact maximum; 0 when nothing is recorded. */
 uint64_t mg_pauses_quantile(const struct pause_hist *d, double q);
 
-/* Record a pause of the collection kind ("minor" or "full") and refresh
+/* Record a pause of the collection kind ("minor", "full", or "slice" of
+ * an incremental marking) and refresh
  * the percentiles in h's stats. */
 void mg_pauses_record(movgc_heap *h, const char *kind, uint64_t ns);
 /* Under MOVGC_VERBOSE, one line per kind with the percentiles. */

@@ -110,23 +110,32 @@ static void size_young(movgc_heap *h, size_t survived) {
 
 /* ========================================================= full trigger */
 
-bool mg_policy_after_minor(movgc_heap *h, size_t small, size_t survived,
-                           uint64_t pause_ns) {
+enum full_why mg_policy_after_minor(movgc_heap *h, size_t small, size_t survived,
+                                   uint64_t pause_ns) {
     struct policy *p = &h->policy;
     p->cycle_pauses += pause_ns;
     p->survival = smooth(p->survival, (double)survived);
     size_young(h, small);  /* large survivors are not copied: no reason to grow */
-    if (mg_heap_old_bytes(h) > h->full_threshold)
-        return true;
     if (p->death_armed && (double)survived < p->survival_at_full / 2) {
         if (++p->low_streak >= 2 || (double)survived < p->survival_at_full / 4) {
             p->death_armed = false;
-            return true;
+            return MG_FULL_DEATH;
         }
     } else {
         p->low_streak = 0;
     }
-    return false;
+    /* An incremental marking begins early by what entered the old
+     * generation during the last one, at most half the way from the
+     * laid-out old bytes to the threshold, so that it ends near it. */
+    size_t early = 0;
+    if (h->incremental && h->full_threshold > p->laid_out) {
+        early = (h->full_threshold - p->laid_out) / 2;
+        if (early > h->marking_growth)
+            early = h->marking_growth;
+    }
+    if (mg_heap_old_bytes(h) + early > h->full_threshold)
+        return MG_FULL_GROWN;
+    return MG_FULL_NOT;
 }
 
 /* MemBalancer's threshold for live bytes, from the smoothed rates. */
@@ -162,6 +171,7 @@ void mg_policy_after_full(movgc_heap *h, size_t live, uint64_t pause_ns) {
         p->quiet = 0;
     }
     size_t old = mg_heap_old_bytes(h);  /* live old + large, as laid out */
+    p->laid_out = old;
     double target = p->growth_fixed ? (double)old * h->cfg.growth
                                     : balanced(p, (double)old);
     /* At least two nurseries of promotion: a full collection then marks at

@@ -28,18 +28,28 @@ struct policy {
     bool death_armed;        /* at most one death trigger per cycle */
     unsigned low_streak;     /* minor collections in a row far below it */
     unsigned quiet;          /* minor collections in a row with little survival */
+    size_t laid_out;         /* old + large bytes after the last full one */
 };
 
 void mg_policy_init(movgc_heap *h, const struct settings *s);
 
+/* Why a full collection is due. */
+enum full_why {
+    MG_FULL_NOT,    /* it is not */
+    MG_FULL_GROWN,  /* the old generation reached the threshold: it may
+                       mark incrementally */
+    MG_FULL_DEATH,  /* survival fell: most of it is dead, collect now */
+};
+
 /* After a minor collection that took pause_ns, in which 'small' bytes of
  * nursery objects and 'survived' bytes in all (large objects too)
- * survived: resize the young generation; true when a full collection is
+ * survived: resize the young generation; say whether a full collection is
  * due. */
-bool mg_policy_after_minor(movgc_heap *h, size_t small, size_t survived,
+enum full_why mg_policy_after_minor(movgc_heap *h, size_t small, size_t survived,
                            uint64_t pause_ns);
 
-/* After a full collection that found 'live' bytes and took pause_ns: set
+/* After a full collection that found 'live' bytes and took pause_ns (its
+ * incremental marking's slices included): set
  * the next full collection's threshold. */
 void mg_policy_after_full(movgc_heap *h, size_t live, uint64_t pause_ns);
 

@@ -17,10 +17,7 @@ void movgc_testing_policy_full(movgc_heap *h) {
     mg_final_run(h);
 }
 
-size_t movgc_testing_full_reach(movgc_heap *h) {
-    size_t old = mg_heap_old_bytes(h);
-    return h->full_threshold > old ? h->full_threshold - old : 0;
-}
+size_t movgc_testing_full_reach(movgc_heap *h) { return mg_heap_gap_reach(h); }
 
 size_t movgc_testing_gaps_ahead(movgc_heap *h) {
     return h->old.ngaps - h->old.next_gap;
@@ -36,3 +33,19 @@ int movgc_testing_gap(movgc_heap *h, size_t i, void **lo, size_t *bytes,
     *discarded = g->discarded;
     return 1;
 }
+
+int movgc_testing_mark_begin(movgc_heap *h) {
+    if (h->im)
+        return 0;
+    mg_heap_minor(h, false);
+    return mg_incmark_start(h);
+}
+
+int movgc_testing_mark_step(movgc_heap *h, size_t bytes) {
+    if (!h->im)
+        return 0;
+    mg_incmark_slice(h, bytes);
+    return h->im->ready;
+}
+
+int movgc_testing_marking(movgc_heap *h) { return h->im != NULL; }

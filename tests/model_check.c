@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "model_world.h"
+#include "movgc_testing.h"
 
 /* ================================================== reachability in the model */
 
@@ -242,6 +243,7 @@ void world_walk(struct world *w) {
         wh.what = "weak handle";
         wh.i = (size_t)i;
         visit(w, movgc_handle_get(w->h, e->hd), e->node, &wh);
+        world_weak_read(w, e->node, true);
         drain(w);
     }
     for (int i = 0; i < W_EPHS; i++) {
@@ -254,6 +256,8 @@ void world_walk(struct world *w) {
         drain(w);
         wh.what = "ephemeron value";
         visit(w, movgc_ephemeron_value(w->h, e->hd), e->value, &wh);
+        world_weak_read(w, e->node, true);
+        world_weak_read(w, e->value, true);
         drain(w);
     }
 }
@@ -327,7 +331,7 @@ static void check_weak(struct world *w, struct weak *e, void *p, bool full,
         e->node = e->value = NONE;
         return;
     }
-    if (full && !graph_marked(g, MARK_R, sR, n) &&
+    if (full && g->v[n].snap_dead && !graph_marked(g, MARK_R, sR, n) &&
         !(multi && graph_marked(g, MARK_X, sX, n)))
         world_fail(w, "%s %d still holds unreachable node %llx after a full "
                    "collection", what, i, (unsigned long long)g->v[n].id);
@@ -351,6 +355,66 @@ static void check_handles(struct world *w, bool full, bool multi, uint32_t sR,
             world_fail(w, "ephemeron %d: key cleared but value %p kept", i, value);
         check_weak(w, e, key, full, multi, sR, sX, "ephemeron", i);
     }
+}
+
+/* The full collections of this call free every unreachable node (stop the
+ * world), or those unreachable when the marking began (incremental): flag
+ * the nodes they must free, as 'snap_dead'. */
+static void flag_collectable(struct world *w, uint32_t sR, bool incremental) {
+    struct graph *g = &w->g;
+    if (!incremental)
+        for (uint32_t i = 0; i < g->n; i++)
+            g->v[i].snap_dead = g->v[i].id && !graph_marked(g, MARK_R, sR, i);
+}
+
+/* An incremental marking began in this call, from the heap as it was
+ * before the call: what was unreachable then, its full collection frees. */
+static void flag_snapshot(struct world *w, uint32_t sR) {
+    struct graph *g = &w->g;
+    for (uint32_t i = 0; i < g->n; i++)
+        g->v[i].snap_dead = g->v[i].id && !graph_marked(g, MARK_R, sR, i);
+}
+
+void world_weak_read(struct world *w, uint32_t n, bool later) {
+    if (n == NONE || !movgc_testing_marking(w->h))
+        return;
+    if (!later) {
+        world_revived(w, n);
+        return;
+    }
+    if (w->nreads == w->cap_reads) {
+        w->cap_reads = w->cap_reads ? 2 * w->cap_reads : 64;
+        w->reads = realloc(w->reads, w->cap_reads * sizeof *w->reads);
+        if (!w->reads)
+            abort();
+    }
+    w->reads[w->nreads++] = n;
+}
+
+void world_revived(struct world *w, uint32_t n) {
+    struct graph *g = &w->g;
+    uint32_t *stack = malloc((g->n + 1) * sizeof *stack);
+    bool *seen = calloc(g->n + 1, 1);
+    if (!stack || !seen) {
+        world_fail(w, "no memory for the model");
+        free(stack);
+        free(seen);
+        return;
+    }
+    size_t sp = 0;
+    stack[sp++] = n;
+    seen[n] = true;
+    while (sp > 0) {
+        struct mnode *m = &g->v[stack[--sp]];
+        m->snap_dead = false;
+        for (size_t k = 0; k < m->nrefs; k++)
+            if (m->refs[k] != NONE && !seen[m->refs[k]]) {
+                seen[m->refs[k]] = true;
+                stack[sp++] = m->refs[k];
+            }
+    }
+    free(stack);
+    free(seen);
 }
 
 /* After a full collection: forget the nodes the heap certainly freed, i.e.
@@ -383,8 +447,12 @@ void world_after_call(struct world *w) {
     movgc_get_stats(w->h, &st, sizeof st);
     uint64_t dminor = st.minor_collections - w->seen_minor;
     uint64_t dfull = st.full_collections - w->seen_full;
+    uint64_t dbegun = st.incremental_begun - w->seen_begun;
+    uint64_t dinc = st.incremental_fulls - w->seen_incfull;
     w->seen_minor = st.minor_collections;
     w->seen_full = st.full_collections;
+    w->seen_begun = st.incremental_begun;
+    w->seen_incfull = st.incremental_fulls;
     if (dminor + dfull == 0) {
         if (w->nflog)
             world_fail(w, "%zu finalizers ran without a collection", w->nflog);
@@ -403,20 +471,36 @@ void world_after_call(struct world *w) {
     for (uint32_t i = 0; i < g->n; i++)
         if (candidate(w, sR, i))
             graph_mark_add(g, MARK_X, sX, i);
+    /* a full collection that ended an incremental marking also makes it
+     * ended: a stop-the-world one in the same call frees everything */
+    if (full)
+        flag_collectable(w, sR, dinc > 0 && dinc >= dfull);
     bool *held = held_back(w, sR);
     if (!held)
         return;
     check_finalized(w, sR, held);
     if (full)
         for (uint32_t i = 0; i < g->n && !w->failed; i++)
-            if (candidate(w, sR, i) && !held[i])
+            if (candidate(w, sR, i) && !held[i] && g->v[i].snap_dead)
                 world_fail(w, "node %llx unreachable after a full collection but "
                            "its finalizer did not run",
                            (unsigned long long)g->v[i].id);
     free(held);
-    w->nflog = 0;
     check_handles(w, full, multi, sR, sX);
     world_walk(w);
+    if (dbegun > 0) {
+        flag_snapshot(w, sR);
+        /* objects whose finalizers ran in this call were roots until then,
+         * maybe when the marking began */
+        for (size_t i = 0; i < w->nflog; i++)
+            if (w->flog[i].node != NONE && g->v[w->flog[i].node].id)
+                world_revived(w, w->flog[i].node);
+    }
+    w->nflog = 0;
+    for (size_t i = 0; i < w->nreads; i++)  /* after flag_snapshot */
+        if (g->v[w->reads[i]].id)
+            world_revived(w, w->reads[i]);
+    w->nreads = 0;
     if (full && !w->failed)
         prune(w, sR);
 }

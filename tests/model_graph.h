@@ -25,6 +25,8 @@ struct mnode {
     bool has_id;         /* nbytes >= 8: bytes 0..7 hold 'id' */
     bool hashed;         /* 'hash' was returned by movgc_identity_hash */
     bool dead;           /* a collection freed it (a handle to it cleared) */
+    bool snap_dead;      /* unreachable when the incremental marking under
+                            way began: its full collection frees it */
     uint8_t fin;         /* FIN_*: registered finalizer not yet run */
     uint64_t hash;       /* identity hash, when 'hashed' */
     uint32_t stamp[3];   /* marking stamps, one per mark set */

@@ -118,6 +118,8 @@ bool world_init(struct world *w, const movgc_config *cfg, bool abort_on_fail) {
     movgc_get_stats(w->h, &st, sizeof st);
     w->seen_minor = st.minor_collections;
     w->seen_full = st.full_collections;
+    w->seen_begun = st.incremental_begun;
+    w->seen_incfull = st.incremental_fulls;
     w->epoch = 1;
     return !w->failed;
 }
@@ -133,6 +135,7 @@ bool world_finish(struct world *w) {
     graph_free(&w->g);
     free(w->acc);
     free(w->flog);
+    free(w->reads);
     free(w->amap);
     free(w->amap_node);
     return !w->failed;
@@ -142,7 +145,10 @@ bool world_finish(struct world *w) {
 
 /* A node whose address is current, or NONE when there is none. */
 static uint32_t pick(struct world *w, uint32_t x) {
-    return w->nacc ? w->acc[x % w->nacc] : NONE;
+    uint32_t n = w->nacc ? w->acc[x % w->nacc] : NONE;
+    if (n != NONE && w->g.v[n].snap_dead)
+        world_revived(w, n);  /* got back through a weak handle */
+    return n;
 }
 
 /* NULL one time in eight, else a current node. */
@@ -449,8 +455,11 @@ static void op_weak(struct world *w, const struct op *op) {
         if (e->used) {
             void *p = movgc_handle_get(w->h, e->hd);
             expect(w, p, e->node, "weak movgc_handle_get");
-            if (p && op->b % 2)
+            world_weak_read(w, e->node, false);
+            if (p && op->b % 2) {
                 push_root(w, e->node);  /* a weak target made strong again */
+                world_revived(w, e->node);
+            }
         }
         break;
     default:
@@ -482,10 +491,16 @@ static void op_eph(struct world *w, const struct op *op) {
             expect(w, movgc_handle_get(w->h, e->hd), e->node, "ephemeron key");
             expect(w, movgc_ephemeron_value(w->h, e->hd), e->value,
                    "movgc_ephemeron_value");
-            if (op->b % 3 == 1 && e->node != NONE)
+            world_weak_read(w, e->node, false);
+            world_weak_read(w, e->value, false);
+            if (op->b % 3 == 1 && e->node != NONE) {
                 push_root(w, e->node);
-            if (op->b % 3 == 2 && e->value != NONE)
+                world_revived(w, e->node);
+            }
+            if (op->b % 3 == 2 && e->value != NONE) {
                 push_root(w, e->value);
+                world_revived(w, e->value);
+            }
         }
         break;
     default:

@@ -112,6 +112,9 @@ struct world {
     uint64_t op_index;           /* ops executed */
     uint64_t minor_seen, full_seen, checks, finalized;
     uint64_t seen_minor, seen_full; /* collection counters at last check */
+    uint64_t seen_begun, seen_incfull; /* incremental markings begun, ended */
+    uint32_t *reads;             /* nodes read from weak handles by the checks */
+    size_t nreads, cap_reads;
 };
 
 /* Create the heap (cfg may be NULL) and the empty world.  False when the
@@ -132,6 +135,14 @@ bool world_run_bytes(const uint8_t *data, size_t size, bool abort_on_fail);
 void world_fail(struct world *w, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void world_after_call(struct world *w);
+/* The program got node n back from a weak handle or an ephemeron and may
+ * make it reachable again: an incremental marking under way may then keep
+ * it, and all it reaches, even if it was unreachable when it began. */
+void world_revived(struct world *w, uint32_t n);
+/* Node n (NONE allowed) was read from a weak handle or an ephemeron: while
+ * an incremental marking runs, that read keeps it (world_revived), now or,
+ * 'later', once the checks of the current call are done. */
+void world_weak_read(struct world *w, uint32_t n, bool later);
 void world_walk(struct world *w);
 void world_acc_add(struct world *w, uint32_t node);
 const char *op_name(int kind);
