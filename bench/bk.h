@@ -29,10 +29,12 @@ static inline size_t bk_objsize(size_t nrefs, size_t nbytes) {
 
 /* Pause record of one collection, for the pauses workload. */
 typedef struct bk_pause {
-    int full;          /* 1 full / major, 0 minor */
+    int full;          /* 1 full / major, 0 minor, BK_SLICE: a slice of an
+                          incremental marking (movgc) with no collection */
     uint64_t ns;       /* pause length */
     uint64_t live;     /* full: live bytes it found (0 if unknown) */
 } bk_pause;
+#define BK_SLICE 2
 
 #if defined(BK_MOVGC)
 #include "bk_movgc.h"

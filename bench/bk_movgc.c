@@ -42,11 +42,13 @@ size_t bk_pauses_take(bk_pause *out, size_t max) {
     movgc_stats s;
     movgc_get_stats(bk_h, &s, sizeof s);
     if (s.minor_collections == seen.minor_collections &&
-        s.full_collections == seen.full_collections)
+        s.full_collections == seen.full_collections && s.mark_slices == seen.mark_slices)
         return 0;
     size_t n = 0;
     if (max) {
-        out[0].full = s.full_collections != seen.full_collections;
+        out[0].full = s.full_collections != seen.full_collections ? 1
+                      : s.minor_collections != seen.minor_collections ? 0
+                                                                       : BK_SLICE;
         out[0].ns = s.total_pause_ns - seen.total_pause_ns;
         out[0].live = out[0].full ? s.live_bytes : 0;
         n = 1;

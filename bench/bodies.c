@@ -50,7 +50,7 @@ static struct {
     long page;
     double steady_ratio_sum;            /* RSS/live over the steady samples */
     size_t steady_n, steady_max_rss;
-    bench_dist minor, full;             /* collection pauses, ns */
+    bench_dist minor, full, slice;      /* collection pauses, ns */
 } w;
 
 /* 2^(j/16) in Q16, j = 0..16: steps of the log-uniform draw. */
@@ -79,7 +79,8 @@ static void take_pauses(void) {
     do {
         k = bk_pauses_take(p, 64);
         for (size_t j = 0; j < k; j++)
-            bench_dist_push(p[j].full ? &w.full : &w.minor, p[j].ns);
+            bench_dist_push(p[j].full == BK_SLICE ? &w.slice
+                            : p[j].full ? &w.full : &w.minor, p[j].ns);
     } while (k == 64);
 }
 
@@ -168,10 +169,11 @@ int main(int argc, char **argv) {
              w.steady_n ? w.steady_ratio_sum / (double)w.steady_n : 0,
              w.steady_max_rss, (double)rss_peak / (double)live_peak);
     len += bench_dist_describe(extra + len, sizeof extra - (size_t)len, "minor", &w.minor);
-    bench_dist_describe(extra + len, sizeof extra - (size_t)len, "full", &w.full);
+    len += bench_dist_describe(extra + len, sizeof extra - (size_t)len, "full", &w.full);
+    bench_dist_describe(extra + len, sizeof extra - (size_t)len, "slice", &w.slice);
     server_finish(&s);                         /* verifies what is still held */
     doc_poll = NULL;
-    bench_dist_free(&w.minor), bench_dist_free(&w.full);
+    bench_dist_free(&w.minor), bench_dist_free(&w.full), bench_dist_free(&w.slice);
     int rc = bench_result("bodies", s.ok, s.sum, secs, live_final, live_peak, extra);
     bk_fini();
     return rc;

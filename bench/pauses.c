@@ -22,7 +22,7 @@ static bench_param params[] = {
 
 int main(int argc, char **argv) {
     struct server s;
-    bench_dist minor = {0}, full = {0}, req = {0}, rate = {0};
+    bench_dist minor = {0}, full = {0}, slice = {0}, req = {0}, rate = {0};
     bk_pause p[64];
     bench_args(argc, argv, params, NULL);
     size_t m0 = (size_t)bench_get(params, "inflight"), c0 = (size_t)bench_get(params, "cache");
@@ -41,6 +41,10 @@ int main(int argc, char **argv) {
         bench_dist_push(&req, bench_now_ns() - a);
         size_t k = bk_pauses_take(p, 64);
         for (size_t j = 0; j < k; j++) {
+            if (p[j].full == BK_SLICE) {
+                bench_dist_push(&slice, p[j].ns);
+                continue;
+            }
             bench_dist_push(p[j].full ? &full : &minor, p[j].ns);
             if (p[j].full && p[j].live && p[j].ns)   /* live bytes per second, in MiB/s */
                 bench_dist_push(&rate, (uint64_t)((double)p[j].live /
@@ -53,11 +57,12 @@ int main(int argc, char **argv) {
     char extra[1024];
     int len = bench_dist_describe(extra, sizeof extra, "minor", &minor);
     len += bench_dist_describe(extra + len, sizeof extra - (size_t)len, "full", &full);
+    len += bench_dist_describe(extra + len, sizeof extra - (size_t)len, "slice", &slice);
     len += bench_dist_describe(extra + len, sizeof extra - (size_t)len, "request", &req);
     snprintf(extra + len, sizeof extra - (size_t)len, "full_mib_per_s=%llu",
              (unsigned long long)bench_dist_median(&rate));
     server_finish(&s);
-    bench_dist_free(&minor), bench_dist_free(&full);
+    bench_dist_free(&minor), bench_dist_free(&full), bench_dist_free(&slice);
     bench_dist_free(&req), bench_dist_free(&rate);
     int rc = bench_result("pauses", s.ok, s.sum, secs, live_final, live_peak, extra);
     bk_fini();

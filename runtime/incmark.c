@@ -262,7 +262,8 @@ static int by_address(const void *a, const void *b) {
 }
 
 static bool is_grey(const struct check *c, void *obj) {
-    return bsearch(&obj, c->grey, c->ngrey, sizeof *c->grey, by_address) != NULL;
+    return c->ngrey > 0 &&
+           bsearch(&obj, c->grey, c->ngrey, sizeof *c->grey, by_address) != NULL;
 }
 
 /* A black object's references to unmarked old objects must have been met. */
@@ -289,7 +290,8 @@ void mg_incmark_verify(movgc_heap *h) {
     if (!c.seen)
         return;  /* no memory to verify with: skip rather than fail */
     mg_mark_grey_each(h->im->cycle, add_grey, &c);
-    qsort(c.grey, c.ngrey, sizeof *c.grey, by_address);
+    if (c.ngrey > 0)
+        qsort(c.grey, c.ngrey, sizeof *c.grey, by_address);
     for (size_t i = 0; i < c.ngrey; i++)
         meet_slots(&c, c.grey[i]);
     while (c.n > 0)
