@@ -30,13 +30,19 @@
 #define SLICE_MAX ((size_t)4 << 20)
 #define WORK_PER_RUNWAY 4u
 
-static void set_bits(uint64_t *b, size_t lo, size_t hi) {
-    for (; lo < hi && (lo & 63); lo++)
-        b[lo >> 6] |= (uint64_t)1 << (lo & 63);
-    for (; lo + 64 <= hi; lo += 64)
-        b[lo >> 6] = ~(uint64_t)0;
-    for (; lo < hi; lo++)
-        b[lo >> 6] |= (uint64_t)1 << (lo & 63);
+/* Set bits [lo, hi) of b (lo < hi): a word of mask at each end. */
+static inline void set_bits(uint64_t *b, size_t lo, size_t hi) {
+    size_t first = lo >> 6, last = (hi - 1) >> 6;
+    uint64_t head = ~(uint64_t)0 << (lo & 63);
+    uint64_t tail = ~(uint64_t)0 >> (63 - ((hi - 1) & 63));
+    if (first == last) {
+        b[first] |= head & tail;
+        return;
+    }
+    b[first] |= head;
+    for (size_t w = first + 1; w < last; w++)
+        b[w] = ~(uint64_t)0;
+    b[last] |= tail;
 }
 
 static bool get_bit(const uint64_t *b, size_t i) { return (b[i >> 6] >> (i & 63)) & 1; }
@@ -57,8 +63,8 @@ bool mg_incmark_start(movgc_heap *h) {
         free(im);
         return false;
     }
-    /* the part over the committed old space will be written all over */
-    mg_vm_populate(im->live, (size_t)(h->old.end - h->old.base) / 64);
+    /* the part over the old space in use will be written all over */
+    mg_vm_populate(im->live, (size_t)(h->old.top - h->old.base) / 64);
     h->im = im;  /* before the scan: the roots' objects may be promoted later */
     im->cycle = mg_mark_begin(h, im->live, words);
     if (!im->cycle) {
