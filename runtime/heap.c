@@ -201,6 +201,7 @@ static void full(movgc_heap *h, bool asked, bool after_minor) {
         mg_incmark_abandon(h);
     uint64_t t0 = mg_now_ns(), m0 = moved_so_far(h);
     uint64_t slices = h->im ? h->im->slice_ns : 0;
+    bool incremental = h->im != NULL;
     size_t before = h->held;
     begin(h, "full");
     mg_nursery_count(h);
@@ -230,7 +231,7 @@ static void full(movgc_heap *h, bool asked, bool after_minor) {
              "nursery %.3f ms)", live >> 10, (double)ct.mark_ns / 1e6,
              (double)ct.plan_ns / 1e6, (double)ct.update_ns / 1e6,
              (double)ct.slide_ns / 1e6, (double)(mg_now_ns() - t1) / 1e6);
-    mg_policy_after_full(h, live, mg_now_ns() - t0 + slices);
+    mg_policy_after_full(h, live, mg_now_ns() - t0 + slices, incremental);
     /* the gaps promotion will not reach before the next one go back now;
      * asked for: all of them */
     mg_old_release_gaps(h, asked ? 0 : mg_heap_gap_reach(h));

@@ -146,7 +146,10 @@ static double balanced(const struct policy *p, double live) {
     return live + (extra < live / 2 ? extra : live / 2);  /* growth at most 1.5 */
 }
 
-void mg_policy_after_full(movgc_heap *h, size_t live, uint64_t pause_ns) {
+void mg_policy_marking(movgc_heap *h) { h->policy.survival_at_mark = h->policy.survival; }
+
+void mg_policy_after_full(movgc_heap *h, size_t live, uint64_t pause_ns,
+                          bool incremental) {
     struct policy *p = &h->policy;
     uint64_t now = mg_now_ns();
     uint64_t span = now - p->cycle_start;
@@ -161,7 +164,10 @@ void mg_policy_after_full(movgc_heap *h, size_t live, uint64_t pause_ns) {
         p->collect_speed = smooth(p->collect_speed, (double)live / ((double)pause_ns / 1e9));
     p->cycle_start = now;
     p->cycle_pauses = 0;
-    p->survival_at_full = p->survival;
+    /* what survived when the heap was marked: at an incremental marking's
+     * start, not at its final pause, by which a burst may have ended */
+    p->survival_at_full = incremental && p->survival_at_mark > p->survival
+                              ? p->survival_at_mark : p->survival;
     p->death_armed = true;
     p->low_streak = 0;
 

@@ -25,6 +25,8 @@ struct policy {
     /* evidence of death: the young generation's survival drops */
     double survival;         /* bytes surviving a minor collection, smoothed */
     double survival_at_full; /* its value at the last full collection */
+    double survival_at_mark; /* its value when the last incremental marking
+                                began */
     bool death_armed;        /* at most one death trigger per cycle */
     unsigned low_streak;     /* minor collections in a row far below it */
     unsigned quiet;          /* minor collections in a row with little survival */
@@ -49,8 +51,11 @@ enum full_why mg_policy_after_minor(movgc_heap *h, size_t small, size_t survived
                            uint64_t pause_ns);
 
 /* After a full collection that found 'live' bytes and took pause_ns (its
- * incremental marking's slices included): set
+ * incremental marking's slices included; 'incremental': it ended one): set
  * the next full collection's threshold. */
-void mg_policy_after_full(movgc_heap *h, size_t live, uint64_t pause_ns);
+void mg_policy_after_full(movgc_heap *h, size_t live, uint64_t pause_ns,
+                          bool incremental);
+/* An incremental marking begins. */
+void mg_policy_marking(movgc_heap *h);
 
 #endif
