@@ -67,7 +67,8 @@ static inline bool entry_live(const movgc_heap *h, uint64_t id) {
 
 /* [handles.slow] while an incremental marking runs, the entries of weak
  *   handles and ephemerons have MOVGC_HSLOW_, so that every read of one
- *   comes here and shades the object read [incmark.weak]. */
+ *   comes here and shades the object read [incmark.weak]; movgc_pin and
+ *   movgc_ephemeron_value, which read entries themselves, shade too. */
 static bool is_weak(uint8_t kind) { return kind == KIND_WEAK || kind == KIND_EPHEMERON; }
 
 void mg_handles_weak_slow(movgc_heap *h, bool on) {
@@ -300,6 +301,8 @@ void *movgc_pin(movgc_heap *h, movgc_handle hd) {
     }
     if (obj && t->pins[i]++ == 0)
         t->npinned++;
+    if (obj && h->im)  /* a weak handle's object read: [handles.slow] */
+        mg_incmark_read(h, obj);
     mg_final_run(h);  /* those the collection above found, even on failure */
     return obj;
 }

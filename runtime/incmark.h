@@ -11,11 +11,13 @@
  *   objects again from the roots and the remembered set.
  * [incmark.entered] every object that enters the old generation while a
  *   marking runs (promoted, or a large object made old) is marked as it
- *   enters and not scanned: it was allocated after the snapshot, so what
- *   it references was reachable at the snapshot (and is marked by it), or
+ *   enters and not scanned: it was young when the snapshot was taken
+ *   (whose references were scanned then) or allocated since, so what it
+ *   references was reachable at the snapshot (and is marked by it), or
  *   entered since (marked so), or was read from a weak handle.
  * [incmark.weak] every read of a weak handle or an ephemeron while a
- *   marking runs marks what it reads (handles.c [handles.slow]): the
+ *   marking runs (movgc_handle_get, movgc_ephemeron_value, movgc_pin)
+ *   marks what it reads (handles.c [handles.slow]): the
  *   program may store it into a young object, which takes stores without
  *   the barrier and may then enter the old generation marked. */
 #ifndef MG_INCMARK_H

@@ -166,6 +166,37 @@ START_TEST(test_incremental_weak_read_into_young_is_kept)
 }
 END_TEST
 
+/* The same through movgc_pin, which reads a weak handle too. */
+START_TEST(test_incremental_pin_of_weak_is_kept)
+{
+    verified_heap();
+    void *x = tu_alloc_filled(2, 0, 40, 79);
+    ROOT(x);
+    movgc_collect(H, MOVGC_FULL);
+    movgc_handle w = movgc_weak_new(H, x);
+    x = NULL;
+    void *y = movgc_alloc(H, 1, 1, 0);
+    ROOT(y);
+    ck_assert_int_eq(movgc_testing_mark_begin(H), 1);
+    while (!movgc_testing_mark_step(H, (size_t)1 << 20))
+        ;
+    void *p = movgc_pin(H, w);
+    ck_assert_ptr_nonnull(p);
+    movgc_set(H, y, 0, p);
+    movgc_unpin(H, w);
+    for (int i = 0; i < 4; i++)
+        movgc_collect(H, MOVGC_MINOR);
+    movgc_testing_policy_full(H);
+    tu_churn((size_t)4 << 20);
+    void *got = movgc_handle_get(H, w);
+    ck_assert_ptr_nonnull(got);
+    ck_assert_ptr_eq(got, movgc_get(y, 0));
+    ck_assert(tu_check_fill(got, 79));
+    movgc_handle_free(H, w);
+    movgc_pop_roots(H, 2);
+}
+END_TEST
+
 /* What was reachable when the marking began survives its final pause even
  * if dropped since; what was garbage then does not; the next full
  * collection frees the rest. */
@@ -330,6 +361,7 @@ int main(void)
     tcase_add_test(tc, test_incremental_moved_references_survive);
     tcase_add_test(tc, test_incremental_weak_read_stored_is_kept);
     tcase_add_test(tc, test_incremental_weak_read_into_young_is_kept);
+    tcase_add_test(tc, test_incremental_pin_of_weak_is_kept);
     tcase_add_test(tc, test_incremental_frees_the_snapshot_garbage);
     tcase_add_test(tc, test_incremental_asked_collection_marks_anew);
     tcase_add_test(tc, test_incremental_pin_during_marking_holds);
