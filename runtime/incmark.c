@@ -32,21 +32,6 @@
 #define SLICE_MAX ((size_t)4 << 20)
 #define WORK_PER_RUNWAY 8u
 
-/* Set bits [lo, hi) of b (lo < hi): a word of mask at each end. */
-static inline void set_bits(uint64_t *b, size_t lo, size_t hi) {
-    size_t first = lo >> 6, last = (hi - 1) >> 6;
-    uint64_t head = ~(uint64_t)0 << (lo & 63);
-    uint64_t tail = ~(uint64_t)0 >> (63 - ((hi - 1) & 63));
-    if (first == last) {
-        b[first] |= head & tail;
-        return;
-    }
-    b[first] |= head;
-    for (size_t w = first + 1; w < last; w++)
-        b[w] = ~(uint64_t)0;
-    b[last] |= tail;
-}
-
 static bool get_bit(const uint64_t *b, size_t i) { return (b[i >> 6] >> (i & 63)) & 1; }
 
 /* Word index of old object obj's header. */
@@ -135,8 +120,7 @@ void mg_incmark_shade(movgc_heap *h, void *old, void *val) {
 void mg_incmark_entered(movgc_heap *h, void *obj, size_t size) {
     struct incmark *im = h->im;
     if (mg_is_old(h, obj)) {
-        size_t i = word_of(h, obj);
-        set_bits(im->live, i, i + size / 8);
+        mg_mark_entered(im->cycle, obj, size);
     } else {
         mg_los_of(obj)->marked = 1;
     }

@@ -598,6 +598,13 @@ static void mark_root(movgc_heap *h, void **slot, void *ctx) {
         mark_one(ctx, *slot);
 }
 
+/* Record the pinned old object of 'size' bytes at word i. */
+static void pin_bits(const struct mark_tables *t, size_t i, size_t size) {
+    size_t e = i + size / 8;
+    t->pinned[i >> 6] |= (uint64_t)1 << (i & 63);
+    t->pinend[e >> 6] |= (uint64_t)1 << (e & 63);
+}
+
 /* Pinned old objects are marked first, through 'pinned' rather than
  * 'live', so that sliding leaves them where they are. */
 static void mark_pinned(movgc_heap *h, void *obj, void *ctx) {
@@ -611,9 +618,7 @@ static void mark_pinned(movgc_heap *h, void *obj, void *ctx) {
     if (bit_get(t->pinned, i))
         return;
     size_t size = mg_obj_size(obj);
-    t->pinned[i >> 6] |= (uint64_t)1 << (i & 63);
-    size_t e = i + size / 8;
-    t->pinend[e >> 6] |= (uint64_t)1 << (e & 63);
+    pin_bits(t, i, size);
     mk->w[0].live_bytes += size;
     push(&mk->w[0], (uintptr_t)obj | CLAIMED);
 }
@@ -805,6 +810,11 @@ bool mg_mark_step(struct mark_cycle *c, size_t budget) {
     return empty;
 }
 
+void mg_mark_entered(struct mark_cycle *c, void *obj, size_t size) {
+    size_t i = (size_t)((char *)obj - MG_WORD - c->t.base) >> 3;
+    bits_set(c->t.live, i, i + size / 8, false);
+}
+
 void mg_mark_shade(struct mark_cycle *c, void *obj) {
     if (obj)
         mark(&c->w, obj, false);
@@ -842,23 +852,15 @@ static void bits_clear(uint64_t *b, size_t lo, size_t hi) {
  * 'live' to 'pinned' (it was scanned and counted); any other is marked as
  * the stop-the-world marking marks it. */
 static void settle_pinned(movgc_heap *h, void *obj, void *ctx) {
-    struct marking *mk = ctx;
-    const struct mark_tables *t = mk->t;
-    if (!mg_is_old(h, obj)) {
-        mark_one(mk, obj);
-        return;
-    }
+    const struct mark_tables *t = ((struct marking *)ctx)->t;
     size_t i = (size_t)((char *)mg_hdr(obj) - t->base) >> 3;
-    if (bit_get(t->pinned, i))
-        return;
-    if (!bit_get(t->live, i)) {
+    if (!mg_is_old(h, obj) || bit_get(t->pinned, i) || !bit_get(t->live, i)) {
         mark_pinned(h, obj, ctx);
         return;
     }
-    size_t e = i + mg_obj_size(obj) / 8;
-    bits_clear(t->live, i, e);
-    t->pinned[i >> 6] |= (uint64_t)1 << (i & 63);
-    t->pinend[e >> 6] |= (uint64_t)1 << (e & 63);
+    size_t size = mg_obj_size(obj);
+    bits_clear(t->live, i, i + size / 8);
+    pin_bits(t, i, size);
 }
 
 /* The old objects the slices scanned did not follow their references to

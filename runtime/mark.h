@@ -45,6 +45,9 @@ struct mark_cycle *mg_mark_begin(movgc_heap *h, uint64_t *live, size_t words);
 /* Scan about 'budget' bytes of marked objects; true when none is left to
  * scan (until the barrier shades another). */
 bool mg_mark_step(struct mark_cycle *c, size_t budget);
+/* Mark old object obj, of size bytes, without scanning it: it entered the
+ * old generation during the marking [incmark.entered]. */
+void mg_mark_entered(struct mark_cycle *c, void *obj, size_t size);
 /* The write barrier's part: mark obj (NULL, young: nothing to do). */
 void mg_mark_shade(struct mark_cycle *c, void *obj);
 /* Bytes of the objects scanned so far. */

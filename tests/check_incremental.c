@@ -7,6 +7,7 @@
  * testing hooks so that each test knows what is marked when it stores. */
 #include "testutil.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "movgc_testing.h"
@@ -109,31 +110,61 @@ START_TEST(test_incremental_moved_references_survive)
 }
 END_TEST
 
+/* An old object, filled from 'key', that only weak handle w reaches when
+ * a marking begins, and a rooted one-slot holder: made before the object
+ * is made old (old too), or after (young).  The marking is run until no
+ * slice has anything left, so an old holder is scanned and the object
+ * unmarked when the test stores it. */
+struct weak_case {
+    movgc_handle w;
+    void *holder;
+    uint64_t key;
+};
+
+static void weak_case_begin(struct weak_case *c, uint64_t key, bool old_holder)
+{
+    verified_heap();
+    c->key = key;
+    c->holder = old_holder ? movgc_alloc(H, 1, 1, 0) : NULL;
+    ROOT(c->holder);
+    void *x = tu_alloc_filled(2, 0, 40, key);
+    ROOT(x);
+    movgc_collect(H, MOVGC_FULL);
+    c->w = movgc_weak_new(H, x);
+    movgc_pop_roots(H, 1);
+    if (!old_holder)
+        c->holder = movgc_alloc(H, 1, 1, 0);
+    ck_assert_int_eq(movgc_testing_mark_begin(H), 1);
+    while (!movgc_testing_mark_step(H, (size_t)1 << 20))
+        ;
+}
+
+/* After the test stored the object into the holder: the final pause (the
+ * holder promoted first if 'promote'), the freed memory reused, and the
+ * object still the weak handle's, the holder's and intact. */
+static void weak_case_check(struct weak_case *c, bool promote)
+{
+    for (int i = 0; promote && i < 4; i++)
+        movgc_collect(H, MOVGC_MINOR);
+    movgc_testing_policy_full(H);
+    tu_churn((size_t)4 << 20);
+    void *got = movgc_handle_get(H, c->w);
+    ck_assert_ptr_nonnull(got);
+    ck_assert_ptr_eq(got, movgc_get(c->holder, 0));
+    ck_assert(tu_check_fill(got, c->key));
+    movgc_handle_free(H, c->w);
+    movgc_pop_roots(H, 1);
+}
+
 /* An object only a weak handle reaches when the marking begins, read
  * through it and stored into an object already scanned, is kept (the
  * barrier shades the new value too). */
 START_TEST(test_incremental_weak_read_stored_is_kept)
 {
-    verified_heap();
-    void *x = tu_alloc_filled(2, 0, 40, 77);
-    ROOT(x);
-    void *holder = movgc_alloc(H, 1, 1, 0);
-    ROOT(holder);
-    movgc_collect(H, MOVGC_FULL);
-    movgc_handle w = movgc_weak_new(H, x);
-    x = NULL;
-    ck_assert_int_eq(movgc_testing_mark_begin(H), 1);
-    while (!movgc_testing_mark_step(H, (size_t)1 << 20))
-        ;  /* holder is black now, x unmarked */
-    movgc_set(H, holder, 0, movgc_handle_get(H, w));
-    movgc_testing_policy_full(H);
-    tu_churn((size_t)4 << 20);
-    void *got = movgc_handle_get(H, w);
-    ck_assert_ptr_nonnull(got);
-    ck_assert_ptr_eq(got, movgc_get(holder, 0));
-    ck_assert(tu_check_fill(got, 77));
-    movgc_handle_free(H, w);
-    movgc_pop_roots(H, 2);
+    struct weak_case c;
+    weak_case_begin(&c, 77, true);
+    movgc_set(H, c.holder, 0, movgc_handle_get(H, c.w));
+    weak_case_check(&c, false);
 }
 END_TEST
 
@@ -141,59 +172,23 @@ END_TEST
  * promoted, marked, before the final pause: the read itself marked it. */
 START_TEST(test_incremental_weak_read_into_young_is_kept)
 {
-    verified_heap();
-    void *x = tu_alloc_filled(2, 0, 40, 78);
-    ROOT(x);
-    movgc_collect(H, MOVGC_FULL);
-    movgc_handle w = movgc_weak_new(H, x);
-    x = NULL;
-    void *y = movgc_alloc(H, 1, 1, 0);
-    ROOT(y);
-    ck_assert_int_eq(movgc_testing_mark_begin(H), 1);
-    while (!movgc_testing_mark_step(H, (size_t)1 << 20))
-        ;
-    movgc_set(H, y, 0, movgc_handle_get(H, w));
-    for (int i = 0; i < 4; i++)  /* y is old by now */
-        movgc_collect(H, MOVGC_MINOR);
-    movgc_testing_policy_full(H);
-    tu_churn((size_t)4 << 20);
-    void *got = movgc_handle_get(H, w);
-    ck_assert_ptr_nonnull(got);
-    ck_assert_ptr_eq(got, movgc_get(y, 0));
-    ck_assert(tu_check_fill(got, 78));
-    movgc_handle_free(H, w);
-    movgc_pop_roots(H, 2);
+    struct weak_case c;
+    weak_case_begin(&c, 78, false);
+    movgc_set(H, c.holder, 0, movgc_handle_get(H, c.w));
+    weak_case_check(&c, true);
 }
 END_TEST
 
 /* The same through movgc_pin, which reads a weak handle too. */
 START_TEST(test_incremental_pin_of_weak_is_kept)
 {
-    verified_heap();
-    void *x = tu_alloc_filled(2, 0, 40, 79);
-    ROOT(x);
-    movgc_collect(H, MOVGC_FULL);
-    movgc_handle w = movgc_weak_new(H, x);
-    x = NULL;
-    void *y = movgc_alloc(H, 1, 1, 0);
-    ROOT(y);
-    ck_assert_int_eq(movgc_testing_mark_begin(H), 1);
-    while (!movgc_testing_mark_step(H, (size_t)1 << 20))
-        ;
-    void *p = movgc_pin(H, w);
+    struct weak_case c;
+    weak_case_begin(&c, 79, false);
+    void *p = movgc_pin(H, c.w);
     ck_assert_ptr_nonnull(p);
-    movgc_set(H, y, 0, p);
-    movgc_unpin(H, w);
-    for (int i = 0; i < 4; i++)
-        movgc_collect(H, MOVGC_MINOR);
-    movgc_testing_policy_full(H);
-    tu_churn((size_t)4 << 20);
-    void *got = movgc_handle_get(H, w);
-    ck_assert_ptr_nonnull(got);
-    ck_assert_ptr_eq(got, movgc_get(y, 0));
-    ck_assert(tu_check_fill(got, 79));
-    movgc_handle_free(H, w);
-    movgc_pop_roots(H, 2);
+    movgc_set(H, c.holder, 0, p);
+    movgc_unpin(H, c.w);
+    weak_case_check(&c, true);
 }
 END_TEST
 
