@@ -75,6 +75,29 @@ void bench_dist_free(bench_dist *d) {
     *d = (bench_dist){0};
 }
 
+void bench_pauses_take(bench_pauses *p) {
+    bk_pause got[64];
+    size_t k;
+    do {
+        k = bk_pauses_take(got, 64);
+        for (size_t j = 0; j < k; j++)
+            bench_dist_push(got[j].full == BK_SLICE ? &p->slice
+                            : got[j].full ? &p->full : &p->minor, got[j].ns);
+    } while (k == 64);
+}
+
+int bench_pauses_describe(char *out, size_t n, bench_pauses *p) {
+    int len = bench_dist_describe(out, n, "minor", &p->minor);
+    len += bench_dist_describe(out + len, n - (size_t)len, "full", &p->full);
+    return len + bench_dist_describe(out + len, n - (size_t)len, "slice", &p->slice);
+}
+
+void bench_pauses_free(bench_pauses *p) {
+    bench_dist_free(&p->minor);
+    bench_dist_free(&p->full);
+    bench_dist_free(&p->slice);
+}
+
 static const char *const preset_names[BENCH_NPRESETS] = {"tiny", "small", "demo", "full"};
 
 static void usage(const char *prog, const bench_param *params) {

@@ -50,6 +50,18 @@ uint64_t bench_dist_median(bench_dist *d);
 
 void bench_dist_free(bench_dist *d);
 
+/* The backend's collection pauses, by kind (bk_pause). */
+typedef struct bench_pauses { bench_dist minor, full, slice; } bench_pauses;
+
+/* Move the pauses the backend recorded since the last call into p. */
+void bench_pauses_take(bench_pauses *p);
+
+/* bench_dist_describe of the three kinds, as "minor_..", "full_..",
+ * "slice_..". */
+int bench_pauses_describe(char *out, size_t n, bench_pauses *p);
+
+void bench_pauses_free(bench_pauses *p);
+
 /* ---------------------------------------------------------------- params */
 enum { BENCH_TINY, BENCH_SMALL, BENCH_DEMO, BENCH_FULL, BENCH_NPRESETS };
 

@@ -50,7 +50,7 @@ static struct {
     long page;
     double steady_ratio_sum;            /* RSS/live over the steady samples */
     size_t steady_n, steady_max_rss;
-    bench_dist minor, full, slice;      /* collection pauses, ns */
+    bench_pauses pauses;                /* collection pauses, ns */
 } w;
 
 /* 2^(j/16) in Q16, j = 0..16: steps of the log-uniform draw. */
@@ -73,16 +73,7 @@ static size_t log_uniform(bench_rng *r, size_t lo, size_t hi) {
     return (size_t)(a + bench_below(r, b - a));
 }
 
-static void take_pauses(void) {
-    bk_pause p[64];
-    size_t k;
-    do {
-        k = bk_pauses_take(p, 64);
-        for (size_t j = 0; j < k; j++)
-            bench_dist_push(p[j].full == BK_SLICE ? &w.slice
-                            : p[j].full ? &w.full : &w.minor, p[j].ns);
-    } while (k == 64);
-}
+static void take_pauses(void) { bench_pauses_take(&w.pauses); }
 
 /* server.parse: one request's body, received, parsed and dropped.  The
  * body and the tree are both live at the parse's end: counted in the peak. */
@@ -168,12 +159,10 @@ int main(int argc, char **argv) {
              (double)rss_cur / (double)live_final,
              w.steady_n ? w.steady_ratio_sum / (double)w.steady_n : 0,
              w.steady_max_rss, (double)rss_peak / (double)live_peak);
-    len += bench_dist_describe(extra + len, sizeof extra - (size_t)len, "minor", &w.minor);
-    len += bench_dist_describe(extra + len, sizeof extra - (size_t)len, "full", &w.full);
-    bench_dist_describe(extra + len, sizeof extra - (size_t)len, "slice", &w.slice);
+    bench_pauses_describe(extra + len, sizeof extra - (size_t)len, &w.pauses);
     server_finish(&s);                         /* verifies what is still held */
     doc_poll = NULL;
-    bench_dist_free(&w.minor), bench_dist_free(&w.full), bench_dist_free(&w.slice);
+    bench_pauses_free(&w.pauses);
     int rc = bench_result("bodies", s.ok, s.sum, secs, live_final, live_peak, extra);
     bk_fini();
     return rc;

@@ -43,6 +43,7 @@ static struct sample *samples;
 static size_t nsamples, samples_cap;
 static uint64_t t0;
 static long page;
+static bench_pauses pauses;   /* collection pauses, taken after each request */
 
 static size_t rss_now(void) {                 /* resident pages, /proc/self/statm */
     unsigned long size, res;
@@ -68,6 +69,7 @@ static void sample(const struct server *s, int phase) {
 static void run(struct server *s, long n, long every, int phase) {
     for (long i = 0; i < n; i++) {
         server_request(s);
+        bench_pauses_take(&pauses);
         if (s->requests % (uint64_t)every == 0)
             sample(s, phase);
     }
@@ -133,13 +135,15 @@ int main(int argc, char **argv) {
     size_t rss_cur, rss_peak;
     bench_rss(&rss_cur, &rss_peak);
     bench_rss_freeze();
-    char extra[512];
-    snprintf(extra, sizeof extra,
+    char extra[1024];
+    int len = snprintf(extra, sizeof extra,
              "requests=%llu burst_live=%zu rss_live_end=%.3f rss_live_steady=%.3f "
-             "steady_max_rss=%zu peak_rss_over_peak_live=%.3f samples=%zu",
+             "steady_max_rss=%zu peak_rss_over_peak_live=%.3f samples=%zu ",
              (unsigned long long)s.requests, burst_live,
              (double)rss_cur / (double)live_final, nsteady ? sum_ratio / (double)nsteady : 0,
              steady_max_rss, (double)rss_peak / (double)live_peak, nsamples);
+    bench_pauses_describe(extra + len, sizeof extra - (size_t)len, &pauses);
+    bench_pauses_free(&pauses);
     if (csv)
         write_csv(csv);
     server_finish(&s);                         /* verifies what is still held */
