@@ -171,18 +171,16 @@ static void minor(movgc_heap *h, bool tenure_all, bool policy) {
     begin(h, "minor");
     size_t copied = mg_nursery_collect(h, tenure_all);
     h->stats.minor_collections++;
-    /* small survivors size the nursery; all of them show the working set */
     size_t promoted = (size_t)(h->stats.bytes_promoted - promoted0);
-    size_t small = copied + promoted - h->los.promoted;
-    size_t survived = small + h->los.promoted + h->los.young_bytes;
+    struct minor_outcome out = {copied, promoted - h->los.promoted, h->los.young_bytes,
+                                h->los.promoted, 0};
     char detail[192];
     snprintf(detail, sizeof detail,
              ", survivors kept young %zuK (large %zuK), large made old %zuK, nursery %zuK",
              (copied + h->los.young_bytes) >> 10, h->los.young_bytes >> 10,
              h->los.promoted >> 10, h->nursery.size >> 10);
-    uint64_t pause = end(h, "minor", t0, before, m0, detail);
-    enum full_why why = policy ? mg_policy_after_minor(h, small, survived, pause)
-                               : MG_FULL_NOT;
+    out.pause_ns = end(h, "minor", t0, before, m0, detail);
+    enum full_why why = policy ? mg_policy_after_minor(h, &out) : MG_FULL_NOT;
     if (why != MG_FULL_NOT) {
         h->full_due = true;
         h->full_urgent |= why == MG_FULL_DEATH;
@@ -248,21 +246,25 @@ void mg_heap_full(movgc_heap *h) { full(h, false, false); }
  * incremental marking begins when the old generation grew to its
  * threshold, and its final pause comes after the minor collection that
  * follows its last slice (the nursery then holds only survivors).  When
- * survival fell (most of the old generation is likely dead) the full
- * collection runs at once. */
+ * survival fell (most of the old generation is likely dead) a marking
+ * begins at once, and one under way is begun anew, so that what died
+ * since it began goes too; with so little live its slices end soon. */
 static void collect_for_allocation(movgc_heap *h) {
     minor(h, false, true);
+    if (h->im && h->full_urgent)
+        mg_incmark_abandon(h);
     if (h->im) {
-        if (h->full_urgent)  /* what died since it began must go too */
-            mg_incmark_abandon(h);
-        if (h->im == NULL || h->im->ready)
+        if (h->im->ready)
             full(h, false, true);
         return;
     }
     if (!h->full_due)
         return;
-    if (h->full_urgent || !h->incremental || !mg_incmark_start(h))
+    if (!h->incremental || !mg_incmark_start(h)) {
         full(h, false, true);
+        return;
+    }
+    h->full_urgent = false;  /* the marking that answers it has begun */
 }
 
 void movgc_collect(movgc_heap *h, int kind) {

@@ -15,17 +15,23 @@
  * promoted survivors and large objects that became or were allocated old.
  * Young churn, small or large, is the minor collection's business.
  *
- * Evidence of death: when the bytes surviving a minor collection (kept
- * young or promoted) fall below a quarter of what survived, smoothed,
- * around the last full collection, or below half two collections in a
- * row, the program's working set shrank (a burst ended) and the old data
- * it held is likely dead too: a full collection is due then rather than at
- * the threshold, at most once per full-collection cycle.  A sharp drop is
- * acted on at the first minor collection after it: at a burst's size the
- * nursery is large and minor collections far apart, and until the full
- * collection the heap holds the whole burst.  The reference is smoothed,
- * the samples compared with it are not, so the trigger does not lag the
- * drop.
+ * Evidence of death: two fractions are measured at each minor collection.
+ * 'Survival': of the young generation's bytes (allocated since the last
+ * minor collection, or kept young by it), how many survived.  'Tenure': of
+ * the nursery bytes the last one kept young, how many survived again (a
+ * request's data that outlives one minor collection outlives the next
+ * during a burst, when requests stay in flight longer and the cache keeps
+ * what they made, and mostly not after it).  When either falls below half
+ * of its value, smoothed, around the last full collection two samples in
+ * a row (or survival below a quarter once), the program's working set
+ * shrank (a burst ended) and the old data it held is likely dead too: a
+ * full collection is due then rather than at the threshold, at most once
+ * per full-collection cycle.  A sharp drop is acted on at the first minor
+ * collection after it: at a burst's size minor collections are far apart,
+ * and until the full collection the heap holds the whole burst.  The
+ * reference is smoothed, the samples compared with it are not, so the
+ * trigger does not lag the drop.  Fractions, not bytes: the nursery's size
+ * changes with pauses and survival, and the bytes surviving with it.
  *
  * The adaptive nursery doubles when more than an eighth of it survives (a
  * nursery too small gives objects no time to die) up to a cap that grows
@@ -33,10 +39,20 @@
  * MOVGC_NURSERY_MAX), and halves after four collections in a row in which
  * less than a thirty-second survived, or at once to a cap that fell: at
  * the full collection that measured the fall (the nursery is empty then),
- * or at the next minor collection. */
+ * or at the next minor collection.
+ *
+ * The cap also keeps minor pauses near MINOR_PAUSE_GOAL: a minor
+ * collection's pause grows with the bytes that survive it, and at a given
+ * survival rate with the nursery's size, so the pause per nursery byte,
+ * smoothed, says how large a nursery the goal allows.  The nursery grows
+ * only within that size, and shrinks to it once pauses run past
+ * PAUSE_SHRINK times the goal: a burst whose data survives keeps its minor
+ * pauses short at the price of more, smaller collections (the same bytes
+ * are copied).  Never below NURSERY_CAP_MIN. */
 #include "policy.h"
 
 #include <math.h>
+#include <stdio.h>
 
 #include "env.h"
 #include "heap.h"
@@ -46,6 +62,12 @@
 #define SMOOTH 0.5                          /* weight of the newest sample */
 #define NURSERY_CAP_MIN ((size_t)4 << 20)
 #define LARGE_BUDGET_MIN ((size_t)1 << 20) /* young large bytes per minor GC */
+#define MINOR_PAUSE_GOAL 10e6               /* ns */
+#define PAUSE_SHRINK 1.5
+#define TENURE_MIN (1.0 / 16)
+#define SURVIVAL_FLOOR 0.125
+#define TENURE_FLOOR 0.5
+#define TENURE_BYTES ((size_t)256 << 10)
 
 static double smooth(double avg, double sample) {
     return avg == 0 ? sample : (1 - SMOOTH) * avg + SMOOTH * sample;
@@ -84,11 +106,29 @@ static size_t nursery_cap(const movgc_heap *h) {
     return cap;
 }
 
+/* The nursery size whose minor pause would take 'goal' ns, as measured. */
+static double size_for_pause(const struct policy *p, double goal) {
+    return p->minor_ns_per_byte > 0 ? goal / p->minor_ns_per_byte : HUGE_VAL;
+}
+
+/* The adaptive nursery's cap, bounded by the pause goal; shrinking to the
+ * goal waits until pauses run PAUSE_SHRINK times over it. */
+static size_t nursery_bound(const movgc_heap *h, size_t size) {
+    size_t cap = nursery_cap(h);
+    double goal = size_for_pause(&h->policy, MINOR_PAUSE_GOAL);
+    if (goal >= (double)cap)
+        return cap;
+    size_t bound = goal > (double)NURSERY_CAP_MIN ? (size_t)goal : NURSERY_CAP_MIN;
+    if ((double)size > goal && (double)size <= PAUSE_SHRINK * goal)
+        bound = size;  /* a little over: neither grow nor shrink */
+    return bound < cap ? bound : cap;
+}
+
 static void size_young(movgc_heap *h, size_t survived) {
     struct policy *p = &h->policy;
     struct nursery *n = &h->nursery;
     if (p->adaptive) {
-        size_t cap = nursery_cap(h);
+        size_t cap = nursery_bound(h, n->size);
         if (n->size > cap) {  /* live data shrank */
             mg_nursery_resize(h, cap);
             p->quiet = 0;
@@ -110,19 +150,71 @@ static void size_young(movgc_heap *h, size_t survived) {
 
 /* ========================================================= full trigger */
 
-enum full_why mg_policy_after_minor(movgc_heap *h, size_t small, size_t survived,
-                                   uint64_t pause_ns) {
+/* A new sample of sig; whether it is evidence of death: below half of its
+ * reference two samples in a row, or (if 'sharp') below a quarter once.  A
+ * reference under 'floor' says too little survived to tell a drop from
+ * noise (and the old generation was fed little). */
+static bool signal_sample(struct death_signal *sig, double x, double floor, bool sharp) {
+    sig->avg = smooth(sig->avg, x);
+    if (sig->at_full < floor || !(x < sig->at_full / 2)) {
+        sig->low = 0;
+        return false;
+    }
+    return ++sig->low >= 2 || (sharp && x < sig->at_full / 4);
+}
+
+/* The reference for the cycle a full collection begins: what survived when
+ * the heap was marked, at an incremental marking's start rather than at its
+ * final pause, by which a burst may have ended.  A run of low samples goes
+ * on: the program did not change with the collection. */
+static void signal_full(struct death_signal *sig, bool incremental) {
+    sig->at_full = incremental && sig->at_mark > sig->avg ? sig->at_mark : sig->avg;
+}
+
+/* Feed both signals; true on evidence of death from either.  Survival is
+ * the fraction of the young generation's bytes (allocated since the last
+ * minor collection, or kept young by it) that survived this one.  Tenure,
+ * the fraction of the nursery bytes kept young last time that survive
+ * again, is sampled only when those were at least TENURE_MIN of the
+ * nursery and TENURE_BYTES (a handful of objects says nothing), and counts
+ * only a drop that lasts: a program that builds a structure over a few
+ * minor collections and drops it (binary-trees) shows single drops all
+ * the time, a burst's end a run of them. */
+static bool death_evidence(movgc_heap *h, const struct minor_outcome *m) {
     struct policy *p = &h->policy;
-    p->cycle_pauses += pause_ns;
-    p->survival = smooth(p->survival, (double)survived);
-    size_young(h, small);  /* large survivors are not copied: no reason to grow */
-    if (p->death_armed && (double)survived < p->survival_at_full / 2) {
-        if (++p->low_streak >= 2 || (double)survived < p->survival_at_full / 4) {
-            p->death_armed = false;
-            return MG_FULL_DEATH;
-        }
-    } else {
-        p->low_streak = 0;
+    uint64_t allocated = h->stats.bytes_allocated - p->allocated_at_minor;
+    double exposed = (double)allocated + (double)p->kept;
+    size_t survived = m->copied + m->promoted + m->large_kept + m->large_promoted;
+    bool dead = false;
+    if (exposed > 0)
+        dead |= signal_sample(&p->survival, (double)survived / exposed, SURVIVAL_FLOOR,
+                              true);
+    if ((double)p->kept_small >= TENURE_MIN * (double)h->nursery.size &&
+        p->kept_small >= TENURE_BYTES) {
+        /* what the to-space could not hold is promoted too: at most 1 */
+        double t = (double)m->promoted / (double)p->kept_small;
+        dead |= signal_sample(&p->tenure, t < 1 ? t : 1, TENURE_FLOOR, false);
+    }
+    p->allocated_at_minor = h->stats.bytes_allocated;
+    p->kept = m->copied + m->large_kept;
+    p->kept_small = m->copied;
+    return dead && p->death_armed;
+}
+
+enum full_why mg_policy_after_minor(movgc_heap *h, const struct minor_outcome *m) {
+    struct policy *p = &h->policy;
+    p->cycle_pauses += m->pause_ns;
+    p->minor_ns_per_byte = smooth(p->minor_ns_per_byte,
+                                  (double)m->pause_ns / (double)h->nursery.size);
+    /* large survivors are not copied: no reason to grow */
+    size_young(h, m->copied + m->promoted);
+    if (death_evidence(h, m)) {
+        p->death_armed = false;
+        if (h->cfg.flags & MOVGC_VERBOSE)
+            fprintf(stderr, "movgc: evidence of death: survival %.3f (%.3f at the last "
+                    "full collection), tenure %.3f (%.3f)\n", p->survival.avg,
+                    p->survival.at_full, p->tenure.avg, p->tenure.at_full);
+        return MG_FULL_DEATH;
     }
     /* An incremental marking begins early by what entered the old
      * generation during the last one, at most half the way from the
@@ -146,7 +238,11 @@ static double balanced(const struct policy *p, double live) {
     return live + (extra < live / 2 ? extra : live / 2);  /* growth at most 1.5 */
 }
 
-void mg_policy_marking(movgc_heap *h) { h->policy.survival_at_mark = h->policy.survival; }
+void mg_policy_marking(movgc_heap *h) {
+    struct policy *p = &h->policy;
+    p->survival.at_mark = p->survival.avg;
+    p->tenure.at_mark = p->tenure.avg;
+}
 
 void mg_policy_after_full(movgc_heap *h, size_t live, uint64_t pause_ns,
                           bool incremental) {
@@ -166,10 +262,9 @@ void mg_policy_after_full(movgc_heap *h, size_t live, uint64_t pause_ns,
     p->cycle_pauses = 0;
     /* what survived when the heap was marked: at an incremental marking's
      * start, not at its final pause, by which a burst may have ended */
-    p->survival_at_full = incremental && p->survival_at_mark > p->survival
-                              ? p->survival_at_mark : p->survival;
+    signal_full(&p->survival, incremental);
+    signal_full(&p->tenure, incremental);
     p->death_armed = true;
-    p->low_streak = 0;
 
     if (p->adaptive && h->nursery.size > nursery_cap(h)) {  /* live data fell */
         mg_nursery_resize(h, nursery_cap(h));

@@ -11,6 +11,15 @@
 
 struct settings;
 
+/* A fraction measured at each minor collection, and the reference a drop
+ * is judged against. */
+struct death_signal {
+    double avg;              /* smoothed */
+    double at_full;          /* avg at the last full collection */
+    double at_mark;          /* avg when the last incremental marking began */
+    unsigned low;            /* minor collections in a row far below at_full */
+};
+
 struct policy {
     bool growth_fixed;       /* cfg.growth overrides the adaptive rule */
     bool adaptive;           /* the nursery's size follows survival */
@@ -23,13 +32,15 @@ struct policy {
     uint64_t cycle_pauses;   /* pause time since then (ns) */
     uint64_t promoted_at_full; /* stats.bytes_promoted then */
     /* evidence of death: the young generation's survival drops */
-    double survival;         /* bytes surviving a minor collection, smoothed */
-    double survival_at_full; /* its value at the last full collection */
-    double survival_at_mark; /* its value when the last incremental marking
-                                began */
+    struct death_signal survival; /* bytes surviving a minor collection, per
+                                     byte of young generation */
+    struct death_signal tenure;   /* bytes kept young by one minor collection
+                                     that survive the next one too, per byte */
+    uint64_t allocated_at_minor; /* stats.bytes_allocated at the last one */
+    size_t kept, kept_small; /* bytes it kept young, all and nursery ones */
     bool death_armed;        /* at most one death trigger per cycle */
-    unsigned low_streak;     /* minor collections in a row far below it */
     unsigned quiet;          /* minor collections in a row with little survival */
+    double minor_ns_per_byte; /* minor pause per byte of nursery, smoothed */
     size_t laid_out;         /* old + large bytes after the last full one */
 };
 
@@ -43,12 +54,18 @@ enum full_why {
     MG_FULL_DEATH,  /* survival fell: most of it is dead, collect now */
 };
 
-/* After a minor collection that took pause_ns, in which 'small' bytes of
- * nursery objects and 'survived' bytes in all (large objects too)
- * survived: resize the young generation; say whether a full collection is
- * due. */
-enum full_why mg_policy_after_minor(movgc_heap *h, size_t small, size_t survived,
-                           uint64_t pause_ns);
+/* What a minor collection did. */
+struct minor_outcome {
+    size_t copied;          /* nursery bytes kept young */
+    size_t promoted;        /* nursery bytes promoted */
+    size_t large_kept;      /* young large bytes kept young */
+    size_t large_promoted;  /* young large bytes made old */
+    uint64_t pause_ns;
+};
+
+/* After a minor collection: resize the young generation; say whether a
+ * full collection is due. */
+enum full_why mg_policy_after_minor(movgc_heap *h, const struct minor_outcome *m);
 
 /* After a full collection that found 'live' bytes and took pause_ns (its
  * incremental marking's slices included; 'incremental': it ended one): set
