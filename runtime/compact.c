@@ -31,6 +31,7 @@
  *   anything moves, and nothing moves below it. */
 #include "compact.h"
 
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,7 @@ struct full {
     struct mark_tables mt; /* the bitmaps, as marking sees them */
     size_t live_bytes;
     size_t bound;         /* [compact.bound] in words from base */
+    char *new_top;        /* the old space's top after sliding */
     bool moving;          /* some object may move: update and slide needed */
     bool asked;           /* movgc_collect: compact at ASKED_TRIGGER */
     struct gaps gaps;     /* holes found, for promotion to reuse */
@@ -537,16 +539,17 @@ static inline void move_down(char *to, const char *from, size_t size) {
         d[i] = s[i];
 }
 
-/* Walk the marked old objects in address order: update each one's slots,
- * then move it to its new address.  Nothing moves before its slots are
- * updated, and as new <= old no object lands on a header not yet read. */
-POPCNT_CLONES static size_t slide(struct full *f) {
+/* Walk the marked old objects that start in [w, end) in address order:
+ * update each one's slots, then move it to its new address.  Nothing
+ * moves before its slots are updated, and as new <= old no object lands
+ * on a header not yet read. */
+POPCNT_CLONES static size_t slide_range(const struct full *f, size_t w, size_t end) {
     size_t moved = 0;
-    for (size_t w = next_marked(f, 0); w != SIZE_MAX;) {
+    for (w = next_marked(f, w); w < end;) {
         char *at = f->base + 8 * w;
         void *obj = at + MG_WORD;
         size_t size = mg_obj_size(obj);
-        update_object(f, obj);
+        update_object((struct full *)f, obj);
         if (w >= f->bound && !(f->any_pinned && bit_get(&f->pinned, w))) {
             char *to = forward_word(f, w);
             if (to != at) {
@@ -556,6 +559,107 @@ POPCNT_CLONES static size_t slide(struct full *f) {
         }
         w = next_marked(f, w + size / 8);
     }
+    return moved;
+}
+
+/* The parallel slide [compact.chunks].  The old space is cut into chunks
+ * of SLIDE_CHUNK words; chunk i takes the objects that start in
+ * [start[i], start[i + 1]), where start[i] is the first object start after
+ * the first word at or past the chunk's beginning that is in no marked
+ * object (from there the bitmap shows where objects begin).  Workers
+ * claim chunks in address order.  A chunk's objects land in [lo, hi),
+ * where lo and hi are the new addresses of its first and of the next
+ * chunk's first object, below their old places; so the only objects they
+ * may overwrite belong to lower chunks that lie partly in [lo, hi): chunk
+ * i waits until those are done.  Compaction slides each chunk far below
+ * itself, onto chunks finished long ago, so the waits are rare.  Each
+ * waits only on lower chunks, claimed before it, so the slide always
+ * finishes. */
+#define SLIDE_CHUNK ((size_t)1 << 17)  /* words: 1 MiB of old space */
+
+struct slide_job {
+    const struct full *f;
+    size_t n;              /* chunks */
+    size_t *start;         /* n + 1 word indices, the last SIZE_MAX */
+    size_t *after, *until; /* chunk i waits for chunks [after[i], until[i]) */
+    unsigned char *done;   /* per chunk, set with release order */
+    size_t next;           /* the next chunk to claim (atomic) */
+    size_t moved;          /* bytes moved (atomic) */
+};
+
+static void slide_worker(void *arg, unsigned worker) {
+    struct slide_job *j = arg;
+    (void)worker;
+    for (;;) {
+        size_t i = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED);
+        if (i >= j->n)
+            return;
+        for (size_t k = j->after[i]; k < j->until[i]; k++)
+            for (unsigned spin = 0; !__atomic_load_n(&j->done[k], __ATOMIC_ACQUIRE); spin++)
+                if (spin > 64)
+                    sched_yield();
+        size_t moved = slide_range(j->f, j->start[i], j->start[i + 1]);
+        __atomic_fetch_add(&j->moved, moved, __ATOMIC_RELAXED);
+        __atomic_store_n(&j->done[i], 1, __ATOMIC_RELEASE);
+    }
+}
+
+/* The new word of the first object at or after word w that may move
+ * (new_top's word when none does): nothing that starts at or after w
+ * lands lower. */
+static size_t landing(const struct full *f, size_t w) {
+    if (w < f->bound)
+        w = f->bound;
+    if (w >= f->sel.used_words)
+        return (size_t)(f->new_top - f->base) / 8;
+    return (size_t)(forward_word(f, w) - f->base) / 8;
+}
+
+/* Chunk boundaries and what each waits for; false without memory. */
+static bool slide_plan(const struct full *f, struct slide_job *j) {
+    size_t used = f->sel.used_words;
+    j->n = (used + SLIDE_CHUNK - 1) / SLIDE_CHUNK;
+    j->start = malloc((j->n + 1) * sizeof *j->start);
+    j->after = malloc(j->n * sizeof *j->after);
+    j->until = malloc(j->n * sizeof *j->until);
+    j->done = calloc(j->n ? j->n : 1, 1);
+    if (!j->start || !j->after || !j->until || !j->done)
+        return false;
+    j->start[0] = 0;
+    for (size_t i = 1; i < j->n; i++) {
+        size_t z = first_clear(&f->live, i * SLIDE_CHUNK, used);
+        j->start[i] = z < used ? next_marked(f, z) : SIZE_MAX;
+    }
+    j->start[j->n] = SIZE_MAX;
+    size_t a = 0, u = 0;
+    for (size_t i = 0; i < j->n; i++) {
+        /* the words chunk i's objects may land on: [lo, hi) */
+        size_t lo = landing(f, j->start[i]), hi = landing(f, j->start[i + 1]);
+        while (a < i && j->start[a + 1] <= lo)
+            a++;
+        while (u < i && j->start[u] < hi)
+            u++;
+        j->after[i] = a;
+        j->until[i] = hi > lo && u > a ? u : a;
+    }
+    return true;
+}
+
+/* Update and slide every marked old object, on the marker threads too
+ * when there are any. */
+static size_t slide(struct full *f) {
+    struct slide_job j = {.f = f};
+    size_t moved;
+    if (!f->h->markers || !slide_plan(f, &j)) {
+        moved = slide_range(f, 0, SIZE_MAX);
+    } else {
+        mg_markers_run(f->h, slide_worker, &j);
+        moved = j.moved;
+    }
+    free(j.start);
+    free(j.after);
+    free(j.until);
+    free(j.done);
     return moved;
 }
 
@@ -634,7 +738,7 @@ bool mg_compact_collect(movgc_heap *h, bool asked, bool young_stays,
     f.live_bytes = h->im ? mg_incmark_finish(h, &f.mt) : mg_mark_all(h, &f.mt);
     uint64_t t1 = mg_now_ns();
     select_regions(&f);
-    char *new_top = plan(&f);
+    char *new_top = f.new_top = plan(&f);
     uint64_t t2 = mg_now_ns();
     if (f.moving)
         update_outside(&f);

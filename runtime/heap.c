@@ -219,9 +219,14 @@ static void full(movgc_heap *h, bool asked, bool after_minor) {
     h->stats.live_bytes = live;
     h->stats.full_collections++;
     h->full_due = h->full_urgent = false;
-    /* The free tail beyond a little slack goes back to the OS now. */
+    /* The free tail beyond a little slack goes back to the OS: after the
+     * pause, unless the program wants it now (it asked, or a limit or
+     * MOVGC_PROTECT counts on it). */
     size_t old = mg_heap_old_bytes(h);
-    mg_old_trim(h, old / 8);
+    if (asked || h->cfg.heap_limit || (h->cfg.flags & (MOVGC_PROTECT | MOVGC_VERIFY)))
+        mg_old_trim(h, old / 8);
+    else
+        mg_old_trim_later(h, old / 8);
     mg_handles_shrink(h);
     char detail[160];
     snprintf(detail, sizeof detail,
@@ -391,6 +396,10 @@ void *movgc_alloc_(movgc_heap *h, unsigned tag, size_t nrefs, size_t nbytes) {
         stress(h);
     else if (h->im)
         mg_incmark_tick(h);
+    if (h->old.release_end) {
+        mg_old_release_step(h);
+        h->stats.heap_bytes = h->held;
+    }
     size_t size = mg_size_of(nrefs, nbytes);
     void *obj;
     if (size >= MG_LARGE_MIN || size > h->nursery.size / 4)

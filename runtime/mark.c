@@ -109,6 +109,9 @@ struct markers {
     unsigned round;          /* rounds begun */
     bool quit;
     struct marking *mk;      /* the current collection */
+    void (*job)(void *arg, unsigned worker); /* instead of marking, this
+                                round runs job(arg, i) on every worker */
+    void *job_arg;
     unsigned idle;           /* workers waiting for work in this round */
     bool done;               /* [mark.end] the round is over */
     unsigned finished;       /* marker threads that left the round */
@@ -466,8 +469,13 @@ static void *marker_main(void *arg) {
             break;
         w->seen = p->round;
         w->mk = p->mk;
+        void (*job)(void *, unsigned) = p->job;
+        void *job_arg = p->job_arg;
         pthread_mutex_unlock(&p->lock);
-        drain_round(w);
+        if (job)
+            job(job_arg, (unsigned)(w - p->w));
+        else
+            drain_round(w);
         pthread_mutex_lock(&p->lock);
         if (++p->finished == p->n - 1)
             pthread_cond_signal(&p->left);
@@ -476,11 +484,38 @@ static void *marker_main(void *arg) {
     return NULL;
 }
 
+/* Wait until every marker thread has left the round. */
+static void round_wait(struct markers *p) {
+    pthread_mutex_lock(&p->lock);
+    while (p->finished < p->n - 1)
+        pthread_cond_wait(&p->left, &p->lock);
+    pthread_mutex_unlock(&p->lock);
+}
+
+unsigned mg_markers_run(movgc_heap *h, void (*job)(void *arg, unsigned worker), void *arg) {
+    struct markers *p = h->markers;
+    if (!p || p->pid != getpid()) {  /* [mark.fork]: the next marking restarts them */
+        job(arg, 0);
+        return 1;
+    }
+    pthread_mutex_lock(&p->lock);
+    p->job = job;
+    p->job_arg = arg;
+    p->round++;
+    p->finished = 0;
+    pthread_cond_broadcast(&p->start);
+    pthread_mutex_unlock(&p->lock);
+    job(arg, 0);
+    round_wait(p);
+    return p->n;
+}
+
 /* One round over everything the collector pushed [mark.end]. */
 static void round_all(struct marking *mk) {
     struct markers *p = mk->pool;
     pthread_mutex_lock(&p->lock);
     p->mk = mk;
+    p->job = NULL;
     p->round++;
     p->finished = 0;
     p->done = false;
@@ -488,10 +523,7 @@ static void round_all(struct marking *mk) {
     pthread_cond_broadcast(&p->start);
     pthread_mutex_unlock(&p->lock);
     drain_round(&mk->w[0]);
-    pthread_mutex_lock(&p->lock);
-    while (p->finished < p->n - 1)
-        pthread_cond_wait(&p->left, &p->lock);
-    pthread_mutex_unlock(&p->lock);
+    round_wait(p);
 }
 
 /* The closure of what was pushed; then report the bad references met. */

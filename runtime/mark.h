@@ -65,6 +65,12 @@ void mg_mark_discard(struct mark_cycle *c);
  * are not among them. */
 size_t mg_mark_finish(movgc_heap *h, struct mark_cycle *c, const struct mark_tables *t);
 
+/* Run job(arg, i) on each worker i of the heap's marker threads, the
+ * calling thread as worker 0, and return when every one has; the number of
+ * workers.  Without marker threads (or in a forked child) the caller alone
+ * runs job(arg, 0).  A job must not call the public API. */
+unsigned mg_markers_run(movgc_heap *h, void (*job)(void *arg, unsigned worker), void *arg);
+
 /* Stop and join the heap's marker threads, if any (movgc_heap_free). */
 void mg_mark_free(movgc_heap *h);
 

@@ -12,6 +12,9 @@
  * [old.discard] 'held' leaves out the 'discarded' pages of the gaps not yet
  *   entered (given back to the OS after a full collection); entering a gap
  *   takes its pages back under the heap limit, or skips the gap.
+ * [old.release] while release_end is set, [end, release_end) is committed,
+ *   counted in 'held', and given back from its top down, a step at a time;
+ *   growing takes it back from the bottom up before committing more.
  *
  * Which gaps give their pages back: promotion enters them in address order
  * and fills, before the next full collection, about as many bytes as the
@@ -29,6 +32,7 @@
 
 #define GROW_MIN ((size_t)1 << 20)  /* committed and faulted in at once */
 #define OVERFLOW_MIN ((size_t)256)
+#define RELEASE_STEP ((size_t)16 << 20)  /* about a millisecond of kernel work */
 
 bool mg_old_init(movgc_heap *h, size_t reserve, size_t min_reserve) {
     struct oldspace *o = &h->old;
@@ -52,10 +56,30 @@ void mg_old_free(movgc_heap *h) {
     free(o->gaps);
 }
 
+/* Take back up to want bytes of the range waiting to be given back
+ * [old.release]; the bytes taken. */
+static size_t take_back(struct oldspace *o, size_t want) {
+    if (!o->release_end)
+        return 0;
+    size_t left = (size_t)(o->release_end - o->end);
+    size_t take = want < left ? want : left;
+    o->end += take;
+    if (o->end == o->release_end)
+        o->release_end = NULL;
+    return take;
+}
+
 /* Commit more so that at least need bytes lie free above top. */
 static bool grow(movgc_heap *h, size_t need) {
     struct oldspace *o = &h->old;
     size_t page = mg_vm_page();
+    if (o->release_end) {
+        size_t want = ((need > GROW_MIN ? need : GROW_MIN) + page - 1) & ~(page - 1);
+        size_t took = take_back(o, want);
+        if (took >= need)
+            return true;
+        need -= took;
+    }
     size_t want = need > GROW_MIN ? need : GROW_MIN;
     size_t used = (size_t)(o->end - o->base);
     want = (want + page - 1) & ~(page - 1);
@@ -209,7 +233,9 @@ size_t mg_old_used(const movgc_heap *h) {
     return (size_t)(o->top - o->base) - o->gap_bytes - o->waste;
 }
 
-void mg_old_trim(movgc_heap *h, size_t slack) {
+/* Lower end to top plus slack (whole pages); the range it leaves, with
+ * what was already waiting, waits to be given back [old.release]. */
+static void lower_end(movgc_heap *h, size_t slack) {
     struct oldspace *o = &h->old;
     size_t page = mg_vm_page();
     uintptr_t keep = ((uintptr_t)o->top + slack + page - 1) & ~(uintptr_t)(page - 1);
@@ -218,12 +244,38 @@ void mg_old_trim(movgc_heap *h, size_t slack) {
         keep_end = o->base + o->reserved;
     if (keep_end >= o->end)
         return;
-    size_t bytes = (size_t)(o->end - keep_end);
-    mg_vm_decommit(keep_end, bytes);
+    if (!o->release_end)
+        o->release_end = o->end;
     o->end = keep_end;
-    h->held -= bytes;
     if (!o->in_gap && o->limit != o->top)  /* [old.tail] */
         o->limit = o->end;
+}
+
+bool mg_old_release_step(movgc_heap *h) {
+    struct oldspace *o = &h->old;
+    if (!o->release_end)
+        return false;
+    size_t left = (size_t)(o->release_end - o->end);
+    size_t bytes = left < RELEASE_STEP ? left : RELEASE_STEP;
+    o->release_end -= bytes;
+    mg_vm_decommit(o->release_end, bytes);
+    h->held -= bytes;
+    if (o->release_end == o->end)
+        o->release_end = NULL;
+    return o->release_end != NULL;
+}
+
+void mg_old_trim_later(movgc_heap *h, size_t slack) { lower_end(h, slack); }
+
+void mg_old_trim(movgc_heap *h, size_t slack) {
+    struct oldspace *o = &h->old;
+    lower_end(h, slack);
+    if (!o->release_end)
+        return;
+    size_t bytes = (size_t)(o->release_end - o->end);
+    mg_vm_decommit(o->end, bytes);
+    h->held -= bytes;
+    o->release_end = NULL;
 }
 
 struct gap *mg_old_take_gaps(movgc_heap *h, size_t *cap) {

@@ -26,6 +26,8 @@ struct oldspace {
     size_t discarded; /* [old.discard] page bytes given back in gaps ahead */
     size_t waste;     /* bytes of fillers below top outside the gaps ahead:
                          holes too small to list, gaps promotion passed */
+    char *release_end;/* [old.release] NULL, or [end, release_end) is still
+                         committed and held, given back in steps */
 };
 
 /* Reserve up to 'reserve' bytes of address space, at least min_reserve. */
@@ -51,8 +53,17 @@ void mg_old_seal(movgc_heap *h);
 /* Bytes of old space in use (objects; fillers between them excluded, as
  * far as the last full collection saw them). */
 size_t mg_old_used(const movgc_heap *h);
-/* Commit or release so that [base, end) covers want bytes plus slack. */
+/* Give back what lies committed beyond top plus slack, now (and what an
+ * earlier mg_old_trim_later left to give back). */
 void mg_old_trim(movgc_heap *h, size_t slack);
+/* The same, but the pages go back in steps of mg_old_release_step, after
+ * the pause: giving back a burst's hundreds of MiB takes the kernel tens of
+ * milliseconds.  Until then they count as held, and the old space takes
+ * them back first when it grows. */
+void mg_old_trim_later(movgc_heap *h, size_t slack);
+/* Give back one step of what mg_old_trim_later left; true while some is
+ * left. */
+bool mg_old_release_step(movgc_heap *h);
 /* The gap list's array, emptied, for the full collection to refill (one
  * array serves every collection); *cap gets its length.  Allocation must
  * not enter the old space until mg_old_reset. */

@@ -53,6 +53,77 @@ static void full_collections(void)
     movgc_collect(H, MOVGC_FULL);
 }
 
+/* ========================================================= sliding */
+
+/* Node k of a list: slot 0 the next node, then a payload of 16 to 1000
+ * bytes filled from k. */
+static void *list_node(size_t k, void *next)
+{
+    movgc_push_root(H, &next);
+    void *n = tu_alloc_filled(3, 1, 16 + (k * 7919) % 985, k);
+    movgc_set(H, n, 0, next);
+    movgc_pop_roots(H, 1);
+    return n;
+}
+
+/* A list over many slide chunks (1 MiB of old space each) of which two
+ * nodes in three die, every 101st pinned: a compacting full collection
+ * slides every chunk far below itself on every worker, and each node keeps
+ * its contents and order, each pinned node its address. */
+START_TEST(test_mark_parallel_slide_keeps_contents)
+{
+    size_t n = tu_scale(60000, 6000);
+    for (int t = 0; t < NTHREADS; t++) {
+        heap_with(THREADS[t]);
+        void *head = NULL;
+        ROOT(head);
+        for (size_t k = n; k-- > 0;)
+            head = list_node(k, head);
+        movgc_collect(H, MOVGC_FULL);  /* all old, in list order */
+        movgc_handle *pins = calloc(n, sizeof *pins);
+        void **at = calloc(n, sizeof *at);
+        ck_assert_ptr_nonnull(pins);
+        ck_assert_ptr_nonnull(at);
+        void *p = head;
+        for (size_t k = 0; p;) {
+            if (k % 303 == 0) {
+                pins[k] = movgc_handle_new(H, p);
+                at[k] = movgc_pin(H, pins[k]);
+            }
+            if (k + 3 < n) {  /* the next two die */
+                void *q = movgc_get(movgc_get(movgc_get(p, 0), 0), 0);
+                movgc_set(H, p, 0, q);
+                p = q;
+                k += 3;
+            } else {
+                p = movgc_get(p, 0);
+                k++;
+            }
+        }
+        movgc_stats st0, st1;
+        movgc_get_stats(H, &st0, sizeof st0);
+        movgc_collect(H, MOVGC_FULL);
+        movgc_get_stats(H, &st1, sizeof st1);
+        ck_assert_uint_gt(st1.bytes_compacted - st0.bytes_compacted, (size_t)2 << 20);
+        size_t k = 0;
+        for (p = head; p; p = movgc_get(p, 0), k += k + 3 < n ? 3 : 1) {
+            ck_assert_msg(tu_check_fill(p, k), "node %zu", k);
+            if (at[k])
+                ck_assert_ptr_eq(p, at[k]);
+        }
+        ck_assert_uint_ge(k, n - 3);
+        for (k = 0; k < n; k++)
+            if (at[k]) {
+                movgc_unpin(H, pins[k]);
+                movgc_handle_free(H, pins[k]);
+            }
+        free(pins);
+        free(at);
+        movgc_pop_roots(H, 1);
+    }
+}
+END_TEST
+
 /* ============================================================ trees */
 
 enum { NODE_BYTES = 8 + 2 * 8 + 8 };  /* header, two slots, the id */
@@ -500,6 +571,7 @@ int main(void)
     tcase_add_test(tc, test_mark_wide_shared_leaves_counted_once);
     tcase_add_test(tc, test_mark_long_list_intact);
     tcase_add_test(tc, test_mark_many_pins_kept);
+    tcase_add_test(tc, test_mark_parallel_slide_keeps_contents);
     suite_add_tcase(s, tc);
     tc = tu_tcase("weak");
     tcase_add_test(tc, test_mark_ephemeron_chain);
