@@ -57,8 +57,9 @@ struct bitmap {
     size_t bytes;   /* mapping length */
 };
 
-/* Holes turned into fillers; those of MIN_GAP bytes or more are listed. */
+/* Holes found; those of MIN_GAP bytes or more are listed. */
 struct gaps {
+    const movgc_heap *h;
     struct gap *g;            /* address order */
     size_t n, cap;
     size_t waste;             /* bytes of holes not listed */
@@ -79,8 +80,9 @@ struct full {
     char *top;            /* old space top at the start */
     size_t nblocks;
     struct bitmap live, pinned, pinend, nmark;
-    char **table;         /* per block destination */
-    size_t table_bytes;
+    char **table;         /* per block destination, from block table_b0 on;
+                             NULL while nothing lies above 'bound' */
+    size_t table_b0, table_bytes;
     bool any_pinned;
     struct mark_tables mt; /* the bitmaps, as marking sees them */
     size_t live_bytes;
@@ -129,7 +131,7 @@ static bool is_marked(const struct full *f, void *obj) {
 
 /* ================================================================= holes */
 
-/* Holes smaller than MIN_GAP stay fillers: promotion would mostly skip
+/* Holes smaller than MIN_GAP are not listed: promotion would mostly skip
  * them, and a list entry each would cost more than they hold.  A listed
  * hole keeps its pages: promotion fills the first of them before the next
  * full collection, and the heap gives back the pages of the rest once the
@@ -233,8 +235,9 @@ static size_t boundary(const struct full *f, size_t w) {
     return used;
 }
 
-/* Turn [lo, hi) into fillers and list it if it is big enough.  A hole the
- * list has no room for is waste, and its pages go back to the OS now. */
+/* List [lo, hi) as a gap if it is big enough (filled if the old space is
+ * kept walkable [old.walk]).  A hole the list has no room for is waste,
+ * and its pages go back to the OS now. */
 static void add_gap(struct gaps *gs, char *lo, char *hi) {
     size_t bytes = (size_t)(hi - lo);
     if (!gs->full && bytes >= MIN_GAP && gs->n == gs->cap) {
@@ -248,11 +251,12 @@ static void add_gap(struct gaps *gs, char *lo, char *hi) {
         }
     }
     if (gs->full || bytes < MIN_GAP) {
-        mg_old_discard_hole(lo, hi);
+        mg_old_discard_hole(gs->h, lo, hi);
         gs->waste += bytes;
         return;
     }
-    mg_fill(lo, bytes);
+    if (mg_old_walkable(gs->h))
+        mg_fill(lo, bytes);
     gs->g[gs->n++] = (struct gap){lo, hi, 0};
 }
 
@@ -344,17 +348,23 @@ static size_t dense_prefix(const struct full *f, const uint16_t *live) {
     return end;
 }
 
-/* Decide where sliding starts [compact.bound], fill and list the holes
- * below, and say whether anything is left to move.  Without memory for the
- * decision everything slides, as it always may. */
-static void select_regions(struct full *f) {
+/* The destination table, for the blocks from bound's on: the only ones
+ * forward() reads.  Most collections move nothing and need none. */
+static bool table_new(struct full *f) {
+    size_t page = mg_vm_page();
+    f->table_b0 = f->bound >> 6;
+    f->table_bytes = ((f->nblocks - f->table_b0) * sizeof *f->table + page - 1) & ~(page - 1);
+    f->table = mg_vm_map_filled(f->table_bytes);
+    return f->table != NULL;
+}
+
+/* Where sliding starts [compact.bound]: everything slides without memory
+ * for the decision, as it always may. */
+static size_t choose_bound(struct full *f) {
     struct selection *s = &f->sel;
-    s->used_words = (size_t)(f->top - f->base) / 8;
-    s->regions = (s->used_words + REGION_WORDS - 1) / REGION_WORDS;
-    f->moving = true;
     uint16_t *live = malloc((s->regions + 1) * sizeof *live);
     if (!live)
-        return;
+        return 0;
     for (size_t r = 0; r < s->regions; r++) {
         live[r] = (uint16_t)region_live(f, r, &s->stranded_words);  /* <= REGION_WORDS */
         s->live_words += live[r];
@@ -362,7 +372,19 @@ static void select_regions(struct full *f) {
     s->prefix = dense_prefix(f, live);
     free(live);
     size_t w = s->prefix * REGION_WORDS;
-    f->bound = s->prefix == 0 ? 0 : boundary(f, w < s->used_words ? w : s->used_words);
+    return s->prefix == 0 ? 0 : boundary(f, w < s->used_words ? w : s->used_words);
+}
+
+/* Decide where sliding starts, fill and list the holes below, and say
+ * whether anything is left to move.  Without memory for the table
+ * nothing moves this time. */
+static void select_regions(struct full *f) {
+    struct selection *s = &f->sel;
+    s->used_words = (size_t)(f->top - f->base) / 8;
+    s->regions = (s->used_words + REGION_WORDS - 1) / REGION_WORDS;
+    f->bound = choose_bound(f);
+    if (f->bound < s->used_words && !table_new(f))
+        f->bound = s->used_words;
     prefix_holes(f);
     f->moving = first_set(&f->live, f->bound, s->used_words) < s->used_words;
 }
@@ -383,7 +405,7 @@ static inline char *forward_word(const struct full *f, size_t w) {
                    8 * (size_t)__builtin_popcountll(live & between);
         }
     }
-    return f->table[b] + 8 * (size_t)__builtin_popcountll(live & below(k));
+    return f->table[b - f->table_b0] + 8 * (size_t)__builtin_popcountll(live & below(k));
 }
 
 static inline void *forward(const struct full *f, void *obj) {
@@ -404,7 +426,8 @@ POPCNT_CLONES static char *plan(struct full *f) {
     char *dest = f->base + 8 * f->bound -
                  8 * (size_t)__builtin_popcountll(f->live.w[b0] & below(k0));
     for (size_t b = b0; b < f->nblocks; b++) {
-        f->table[b] = dest;
+        if (f->table)
+            f->table[b - f->table_b0] = dest;
         uint64_t ends = f->any_pinned ? f->pinend.w[b] : 0;
         if (ends) {
             unsigned e = (unsigned)last_bit(ends);
@@ -434,8 +457,10 @@ POPCNT_CLONES static void pinned_gaps(struct full *f) {
         uint64_t after_hole = f->pinned.w[b] & ~f->pinend.w[b];
         for (uint64_t bits = after_hole; bits; bits &= bits - 1) {
             size_t w = b * 64 + (size_t)__builtin_ctzll(bits);
+            if (w < f->bound)
+                continue;
             char *lo = gap_start(f, w), *hi = f->base + 8 * w;
-            if (w >= f->bound && lo < hi)
+            if (lo < hi)
                 add_gap(&f->gaps, lo, hi);
         }
     }
@@ -674,17 +699,14 @@ static void tables_free(struct full *f) {
         mg_vm_unmap(f->table, f->table_bytes);
 }
 
-/* The tables; 'live' is an incremental marking's, when one ran. */
+/* The bitmaps; 'live' is an incremental marking's, when one ran. */
 static bool tables_new(struct full *f) {
     size_t bits = f->nblocks * 64;
-    size_t page = mg_vm_page();
-    f->table_bytes = (f->nblocks * sizeof *f->table + page - 1) & ~(page - 1);
-    f->table = mg_vm_map_filled(f->table_bytes);
     if (f->h->im) {
         f->live.w = mg_incmark_live(f->h, &f->live.bytes);
         f->live.nwords = f->live.bytes / 8;
     }
-    return f->table && (f->live.w || bitmap_new(&f->live, bits)) &&
+    return (f->live.w || bitmap_new(&f->live, bits)) &&
            (!f->any_pinned ||
             (bitmap_new(&f->pinned, bits) && bitmap_new(&f->pinend, bits))) &&
            bitmap_new(&f->nmark, f->h->nursery.semi / 8);
@@ -730,6 +752,7 @@ bool mg_compact_collect(movgc_heap *h, bool asked, bool young_stays,
         mg_error(h, MOVGC_E_NOMEM, "full GC: no memory for its side tables");
         return false;
     }
+    f.gaps.h = h;
     f.gaps.g = mg_old_take_gaps(h, &f.gaps.cap);
     f.mt = (struct mark_tables){f.base, f.top, f.live.w,
                                 f.any_pinned ? f.pinned.w : NULL,

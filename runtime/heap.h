@@ -79,6 +79,11 @@ static inline bool mg_owner_ok(movgc_heap *h, const char *op) {
  * (a remembered set of 1024 entries is 8 KiB).  [heap.soft] */
 #define MG_SOFT_FIRST ((size_t)16 << 10)
 
+/* Is the old space kept walkable, holes filled [old.walk]? */
+static inline bool mg_old_walkable(const movgc_heap *h) {
+    return (h->cfg.flags & MOVGC_VERIFY) != 0;
+}
+
 /* May the heap take bytes more from the OS under the limit?  [heap.soft] */
 static inline bool mg_heap_may_take(const movgc_heap *h, size_t bytes) {
     size_t used = h->held + h->soft_tables + MG_SOFT_FIRST;

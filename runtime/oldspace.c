@@ -1,8 +1,12 @@
 /* oldspace.c -- the old space: one reserved range, committed from the bottom
  * as it grows, filled by bump allocation: first into the gaps the last
  * compaction left before pinned objects, then at the top.
- * [old.walk] [base, top) is a sequence of objects and fillers, except for
- *   [ptr, limit) while in_gap, which mg_old_seal fills.
+ * [old.walk] under MOVGC_VERIFY, whose checks walk it, [base, top) is a
+ *   sequence of objects and fillers, except for [ptr, limit) while in_gap,
+ *   which mg_old_seal fills.  Nothing else walks the old space (collections
+ *   find objects by their mark bits), so otherwise the holes a full
+ *   collection leaves keep whatever they held: writing a filler into each
+ *   costs a cache miss per hole, about 10 ms of a pause at a burst's size.
  * [old.tail] when !in_gap: ptr == top, and limit == end, or limit == top
  *   while gaps lie ahead (the next allocation enters the first of them).
  * [old.overflow] an object bigger than OVERFLOW_MIN that does not fit what
@@ -111,7 +115,7 @@ void mg_old_seal(movgc_heap *h) {
  * header, and leave the range as fillers (a filler header every
  * MG_FILLER_MAX bytes faults its page back in).  Returns the bytes given
  * back. */
-size_t mg_old_discard_hole(char *lo, char *hi) {
+size_t mg_old_discard_hole(const movgc_heap *h, char *lo, char *hi) {
     size_t bytes = (size_t)(hi - lo), given = 0, page = mg_vm_page();
     uintptr_t a = ((uintptr_t)lo + MG_WORD + page - 1) & ~(uintptr_t)(page - 1);
     uintptr_t b = (uintptr_t)hi & ~(uintptr_t)(page - 1);
@@ -119,6 +123,8 @@ size_t mg_old_discard_hole(char *lo, char *hi) {
         given = (size_t)(b - a);
         mg_vm_discard((void *)a, given);
     }
+    if (!mg_old_walkable(h))
+        return given;
     mg_fill(lo, bytes);
     for (size_t at = MG_FILLER_MAX; at < bytes && given > 0; at += MG_FILLER_MAX)
         given -= given >= page ? page : given;
@@ -149,7 +155,7 @@ void mg_old_release_gaps(movgc_heap *h, size_t reach) {
         struct gap *g = &o->gaps[i];
         size_t bytes = (size_t)(g->hi - g->lo);
         if (ahead >= reach && !g->discarded) {
-            g->discarded = mg_old_discard_hole(g->lo, g->hi);
+            g->discarded = mg_old_discard_hole(h, g->lo, g->hi);
             o->discarded += g->discarded;
             h->held -= g->discarded;
         }

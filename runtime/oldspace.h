@@ -73,9 +73,10 @@ struct gap *mg_old_take_gaps(movgc_heap *h, size_t *cap);
  * the bytes of the holes left as fillers, which do not count as used. */
 void mg_old_reset(movgc_heap *h, char *top, struct gap *gaps, size_t ngaps,
                   size_t cap, size_t waste);
-/* Fill [lo, hi) with fillers, after giving back the pages wholly inside it
- * (past its first header); returns the bytes given back. */
-size_t mg_old_discard_hole(char *lo, char *hi);
+/* Give back the pages wholly inside [lo, hi) (past its first word), and
+ * fill it with fillers if the old space is kept walkable; returns the bytes
+ * given back. */
+size_t mg_old_discard_hole(const movgc_heap *h, char *lo, char *hi);
 /* Give back the pages of the gaps not yet entered that lie beyond the
  * first 'reach' bytes of them (0: all), in the order promotion enters
  * them: promotion is expected to fill about 'reach' bytes before the next

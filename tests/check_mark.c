@@ -72,7 +72,8 @@ static void *list_node(size_t k, void *next)
  * its contents and order, each pinned node its address. */
 START_TEST(test_mark_parallel_slide_keeps_contents)
 {
-    size_t n = tu_scale(60000, 6000);
+    /* under stress or valgrind (MOVGC_SMALL) about 2 MiB slide */
+    size_t n = getenv("MOVGC_SMALL") ? 10000 : tu_scale(60000, 10000);
     for (int t = 0; t < NTHREADS; t++) {
         heap_with(THREADS[t]);
         void *head = NULL;
@@ -104,7 +105,7 @@ START_TEST(test_mark_parallel_slide_keeps_contents)
         movgc_get_stats(H, &st0, sizeof st0);
         movgc_collect(H, MOVGC_FULL);
         movgc_get_stats(H, &st1, sizeof st1);
-        ck_assert_uint_gt(st1.bytes_compacted - st0.bytes_compacted, (size_t)2 << 20);
+        ck_assert_uint_gt(st1.bytes_compacted - st0.bytes_compacted, (size_t)1 << 20);
         size_t k = 0;
         for (p = head; p; p = movgc_get(p, 0), k += k + 3 < n ? 3 : 1) {
             ck_assert_msg(tu_check_fill(p, k), "node %zu", k);
