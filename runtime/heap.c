@@ -250,7 +250,10 @@ void mg_heap_full(movgc_heap *h) { full(h, false, false); }
 /* A minor collection, and a full one if the policy says so: an
  * incremental marking begins when the old generation grew to its
  * threshold, and its final pause comes after the minor collection that
- * follows its last slice (the nursery then holds only survivors).  When
+ * follows its last slice (the nursery then holds only survivors), as a
+ * pause of its own at the next allocation slow path: the two together
+ * would be one long pause for the program, and the nursery has filled
+ * only a chunk more by then.  When
  * survival fell (most of the old generation is likely dead) a marking
  * begins at once, and one under way is begun anew, so that what died
  * since it began goes too; with so little live its slices end soon. */
@@ -259,8 +262,7 @@ static void collect_for_allocation(movgc_heap *h) {
     if (h->im && h->full_urgent)
         mg_incmark_abandon(h);
     if (h->im) {
-        if (h->im->ready)
-            full(h, false, true);
+        h->final_next = h->im->ready;
         return;
     }
     if (!h->full_due)
@@ -392,6 +394,11 @@ void *movgc_alloc_(movgc_heap *h, unsigned tag, size_t nrefs, size_t nbytes) {
         return NULL;
     }
     mg_nursery_count(h);
+    if (h->final_next) {
+        h->final_next = false;
+        if (h->im && h->im->ready)
+            full(h, false, true);
+    }
     if (h->cfg.flags & MOVGC_STRESS)
         stress(h);
     else if (h->im)

@@ -52,7 +52,11 @@ struct movgc_heap {
     size_t soft_tables;          /* [heap.soft] part of held */
     size_t full_threshold;       /* old + large bytes that start a full GC */
     bool full_due;               /* the policy asked for a full collection */
-    bool full_urgent;            /* ... at once, not incrementally (death) */
+    bool full_urgent;            /* ... at once: a marking under way is
+                                    given up for a new one (death) */
+    bool final_next;             /* a minor collection found the marking
+                                    ready: its final pause comes at the
+                                    next allocation slow path */
     bool incremental;            /* MOVGC_INCREMENTAL: full marking in slices */
     struct incmark *im;          /* the incremental marking running, or NULL */
     size_t marking_growth;       /* old bytes the last one saw enter */
