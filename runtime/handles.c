@@ -291,7 +291,7 @@ void *movgc_pin(movgc_heap *h, movgc_handle hd) {
     }
     void *obj = entry_obj(h, i);
     if (obj && mg_is_young(h, obj)) {
-        mg_heap_minor(h, true);  /* moves it out of the nursery if it can */
+        mg_heap_minor_forced(h);  /* moves it out of the nursery if it can */
         obj = entry_obj(h, i);  /* NULL: a weak handle whose object died */
         if (obj && mg_is_young(h, obj)) {
             mg_error(h, MOVGC_E_NOMEM,

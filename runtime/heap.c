@@ -276,6 +276,25 @@ static void collect_for_allocation(movgc_heap *h) {
     h->full_urgent = false;  /* the marking that answers it has begun */
 }
 
+/* After a minor collection that movgc_pin forced: what collect_for_allocation
+ * decides after its own, by the threshold alone (a forced minor collection
+ * says nothing of survival).  A program that pins young objects faster
+ * than it fills the nursery has no other minor collections, and without
+ * this its old space would grow without a full collection. */
+void mg_heap_minor_forced(movgc_heap *h) {
+    minor(h, true, false);
+    if (h->im) {
+        if (h->im->ready)
+            full(h, false, true);
+        return;
+    }
+    if (!h->full_due && mg_heap_old_bytes(h) <= h->full_threshold)
+        return;
+    h->full_due = true;
+    if (!h->incremental || !mg_incmark_start(h))
+        full(h, false, true);
+}
+
 void movgc_collect(movgc_heap *h, int kind) {
     if (!mg_owner_ok(h, "movgc_collect"))
         return;

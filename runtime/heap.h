@@ -133,6 +133,9 @@ static inline char *mg_old_bump(movgc_heap *h, size_t size) {
  * collection asked for by the allocator consults the policy (policy.c),
  * which may set full_due. */
 void mg_heap_minor(movgc_heap *h, bool tenure_all);
+/* movgc_pin's minor collection (everything promoted), then a full
+ * collection or an incremental marking if the old generation is due one. */
+void mg_heap_minor_forced(movgc_heap *h);
 void mg_heap_full(movgc_heap *h);
 
 /* Bytes of old objects and old large objects now, as compared with
