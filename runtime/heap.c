@@ -181,7 +181,11 @@ static void minor(movgc_heap *h, bool tenure_all, bool policy) {
              (copied + h->los.young_bytes) >> 10, h->los.young_bytes >> 10,
              h->los.promoted >> 10, h->nursery.size >> 10);
     out.pause_ns = end(h, "minor", t0, before, m0, detail);
-    enum full_why why = policy ? mg_policy_after_minor(h, &out) : MG_FULL_NOT;
+    enum full_why why = MG_FULL_NOT;
+    if (policy)
+        why = mg_policy_after_minor(h, &out);
+    else  /* not a sample, but the next one is measured from here */
+        mg_policy_young_reset(h, out.copied, out.copied + out.large_kept);
     if (why != MG_FULL_NOT) {
         h->full_due = true;
         h->full_urgent |= why == MG_FULL_DEATH;
@@ -216,8 +220,10 @@ static void full(movgc_heap *h, bool asked, bool after_minor) {
         return;
     }
     uint64_t t1 = mg_now_ns();
-    if (!after_minor)
+    if (!after_minor) {
         mg_nursery_collect(h, true);
+        mg_policy_young_reset(h, 0, 0);
+    }
     h->stats.live_bytes = live;
     h->stats.full_collections++;
     h->full_due = h->full_urgent = false;
@@ -284,8 +290,7 @@ static void collect_for_allocation(movgc_heap *h) {
 void mg_heap_minor_forced(movgc_heap *h) {
     minor(h, true, false);
     if (h->im) {
-        if (h->im->ready)
-            full(h, false, true);
+        h->final_next = h->im->ready;
         return;
     }
     if (!h->full_due && mg_heap_old_bytes(h) <= h->full_threshold)

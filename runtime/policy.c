@@ -195,10 +195,15 @@ static bool death_evidence(movgc_heap *h, const struct minor_outcome *m) {
         double t = (double)m->promoted / (double)p->kept_small;
         dead |= signal_sample(&p->tenure, t < 1 ? t : 1, TENURE_FLOOR, false);
     }
-    p->allocated_at_minor = h->stats.bytes_allocated;
-    p->kept = m->copied + m->large_kept;
-    p->kept_small = m->copied;
+    mg_policy_young_reset(h, m->copied, m->copied + m->large_kept);
     return dead && p->death_armed;
+}
+
+void mg_policy_young_reset(movgc_heap *h, size_t kept_small, size_t kept) {
+    struct policy *p = &h->policy;
+    p->allocated_at_minor = h->stats.bytes_allocated;
+    p->kept = kept;
+    p->kept_small = kept_small;
 }
 
 enum full_why mg_policy_after_minor(movgc_heap *h, const struct minor_outcome *m) {

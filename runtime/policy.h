@@ -67,6 +67,12 @@ struct minor_outcome {
  * full collection is due. */
 enum full_why mg_policy_after_minor(movgc_heap *h, const struct minor_outcome *m);
 
+/* A collection the policy does not judge (forced, asked for, or a full
+ * one's evacuation of the nursery) left kept_small nursery bytes young,
+ * kept in all: the next minor collection's survival is measured from
+ * here. */
+void mg_policy_young_reset(movgc_heap *h, size_t kept_small, size_t kept);
+
 /* After a full collection that found 'live' bytes and took pause_ns (its
  * incremental marking's slices included; 'incremental': it ended one): set
  * the next full collection's threshold. */
