@@ -559,6 +559,59 @@ START_TEST(test_compact_remembered_dead_in_kept_space)
 }
 END_TEST
 
+/* A collection the policy runs (not asked for, no limit, no MOVGC_VERIFY)
+ * gives the freed tail back after its pause, a step at each allocation's
+ * slow path, while promotion takes pages back from the bottom of what is
+ * still waiting; the holes it leaves are not filled.  Objects on both
+ * sides keep their contents.  Under MOVGC_VERIFY in the environment the
+ * tail goes back at once. */
+START_TEST(test_compact_tail_given_back_after_the_pause)
+{
+    enum { OLD = 6000, BYTES = 6000, YOUNG = 4000 };
+    movgc_config c = tu_config();
+    movgc_heap_free(H);
+    H = tu_heap_new(&c);
+    ck_assert_ptr_nonnull(H);
+    int verify = getenv("MOVGC_VERIFY") && getenv("MOVGC_VERIFY")[0] == '1';
+    void *old = movgc_alloc(H, 1, OLD, 0), *young = NULL;
+    ROOT(old);
+    ROOT(young);
+    for (size_t i = 0; i < OLD; i++)
+        SET_NEW(old, i, tu_alloc_filled(2, 0, BYTES, i));
+    movgc_collect(H, MOVGC_FULL);
+    movgc_stats st0 = stats_of();
+    for (size_t i = 0; i < OLD; i++)  /* one in sixteen stays */
+        if (i % 16)
+            movgc_set(H, old, i, NULL);
+    movgc_testing_policy_full(H);
+    movgc_stats st1 = stats_of();
+    if (verify)
+        ck_assert_uint_lt(st1.heap_bytes, st0.heap_bytes / 2);
+    else  /* still held: it goes back after the pause */
+        ck_assert_uint_gt(st1.heap_bytes, st0.heap_bytes / 2);
+    /* young survivors promoted while the tail waits take pages back */
+    young = movgc_alloc(H, 1, YOUNG, 0);
+    for (size_t k = 0; k < YOUNG; k++)
+        SET_NEW(young, k, tu_alloc_filled(3, 0, 1000, OLD + k));
+    movgc_collect(H, MOVGC_MINOR);
+    movgc_collect(H, MOVGC_MINOR);
+    for (size_t k = 0; k < 2000 && stats_of().heap_bytes >= st0.heap_bytes / 2; k++)
+        tu_alloc_filled(4, 0, 4000, k);
+    ck_assert_uint_lt(stats_of().heap_bytes, st0.heap_bytes / 2);
+    movgc_collect(H, MOVGC_FULL);
+    for (size_t i = 0; i < OLD; i++) {
+        void *o = movgc_get(old, i);
+        if (i % 16)
+            ck_assert_ptr_null(o);
+        else
+            ck_assert(tu_check_fill(o, i));
+    }
+    for (size_t k = 0; k < YOUNG; k++)
+        ck_assert(tu_check_fill(movgc_get(young, k), OLD + k));
+    movgc_pop_roots(H, 2);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("compact");
@@ -574,6 +627,7 @@ int main(void)
     tcase_add_test(tc, test_compact_stranded_free_space_slides);
     tcase_add_test(tc, test_compact_asked_collection_compacts_sooner);
     tcase_add_test(tc, test_compact_dense_kept_sparse_slid);
+    tcase_add_test(tc, test_compact_tail_given_back_after_the_pause);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
