@@ -62,7 +62,7 @@
 #define SMOOTH 0.5                          /* weight of the newest sample */
 #define NURSERY_CAP_MIN ((size_t)4 << 20)
 #define LARGE_BUDGET_MIN ((size_t)1 << 20) /* young large bytes per minor GC */
-#define MINOR_PAUSE_GOAL 10e6               /* ns */
+#define MINOR_PAUSE_GOAL 6e6                /* ns */
 #define PAUSE_SHRINK 1.5
 #define TENURE_MIN (1.0 / 16)
 #define SURVIVAL_FLOOR 0.125
