@@ -468,7 +468,7 @@ POPCNT_CLONES static void pinned_gaps(struct full *f) {
 
 /* ============================================================== updating */
 
-static inline void update_slot(struct full *f, void **slot) {
+static inline void update_slot(const struct full *f, void **slot) {
     void *v = *slot;
     if (in_old(f, v))
         *slot = forward(f, v);
@@ -479,7 +479,7 @@ static void update_root(movgc_heap *h, void **slot, void *ctx) {
     update_slot(ctx, slot);
 }
 
-static inline void update_object(struct full *f, void *obj) {
+static inline void update_object(const struct full *f, void *obj) {
     size_t n = movgc_nrefs(obj);
     void **slots = mg_slots(obj);
     for (size_t i = 0; i < n; i++)
@@ -574,7 +574,7 @@ POPCNT_CLONES static size_t slide_range(const struct full *f, size_t w, size_t e
         char *at = f->base + 8 * w;
         void *obj = at + MG_WORD;
         size_t size = mg_obj_size(obj);
-        update_object((struct full *)f, obj);
+        update_object(f, obj);
         if (w >= f->bound && !(f->any_pinned && bit_get(&f->pinned, w))) {
             char *to = forward_word(f, w);
             if (to != at) {

@@ -228,8 +228,8 @@ static void full(movgc_heap *h, bool asked, bool after_minor) {
     h->stats.full_collections++;
     h->full_due = h->full_urgent = false;
     /* The free tail beyond a little slack goes back to the OS: after the
-     * pause, unless the program wants it now (it asked, or a limit or
-     * MOVGC_PROTECT counts on it). */
+     * pause, unless it is wanted now (the program asked; a heap limit
+     * counts it; MOVGC_PROTECT or MOVGC_VERIFY wants it inaccessible). */
     size_t old = mg_heap_old_bytes(h);
     if (asked || h->cfg.heap_limit || (h->cfg.flags & (MOVGC_PROTECT | MOVGC_VERIFY)))
         mg_old_trim(h, old / 8);
@@ -261,10 +261,10 @@ void mg_heap_full(movgc_heap *h) { full(h, false, false); }
  * follows its last slice (the nursery then holds only survivors), as a
  * pause of its own at the next allocation slow path: the two together
  * would be one long pause for the program, and the nursery has filled
- * only a chunk more by then.  When
- * survival fell (most of the old generation is likely dead) a marking
- * begins at once, and one under way is begun anew, so that what died
- * since it began goes too; with so little live its slices end soon. */
+ * only a chunk more by then.  When survival fell (most of the old
+ * generation is likely dead) a marking begins at once, and one under way
+ * is begun anew, so that what died since it began goes too; with so
+ * little live its slices end soon. */
 static void collect_for_allocation(movgc_heap *h) {
     minor(h, false, true);
     if (h->im && h->full_urgent)
