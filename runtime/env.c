@@ -17,6 +17,8 @@
 #define DEFAULT_PROMOTE_AGE 2u
 #define DEFAULT_GC_THREADS_MAX 8u  /* the default: online cores, at most this */
 #define GC_THREADS_MAX 64u
+#define DEFAULT_MINOR_PAUSE_MS 6.0
+#define MINOR_PAUSE_MAX_MS 60000.0
 
 /* "123", "64K", "4M", "1G" (case-insensitive suffix) -> bytes. */
 static bool parse_size(const char *s, size_t *out) {
@@ -86,6 +88,25 @@ static bool env_growth(const movgc_config *cfg, double *out) {
     }
     if (*out == 0)
         *out = g;
+    return true;
+}
+
+/* MOVGC_MINOR_PAUSE: milliseconds, above 0 and at most a minute. */
+static bool env_minor_pause(const movgc_config *cfg, double *ns) {
+    const char *s = getenv("MOVGC_MINOR_PAUSE");
+    *ns = DEFAULT_MINOR_PAUSE_MS * 1e6;
+    if (!s)
+        return true;
+    char *end;
+    errno = 0;
+    double ms = strtod(s, &end);
+    if (errno || end == s || *end != '\0' || !(ms > 0 && ms <= MINOR_PAUSE_MAX_MS)) {
+        mg_error_cfg(cfg, MOVGC_E_CONFIG,
+                     "MOVGC_MINOR_PAUSE='%s' must be a number of milliseconds above 0 "
+                     "and at most %g", s, MINOR_PAUSE_MAX_MS);
+        return false;
+    }
+    *ns = ms * 1e6;
     return true;
 }
 
@@ -159,6 +180,7 @@ bool mg_env_settings(const movgc_config *cfg, struct settings *out) {
         !env_flag(cfg, "MOVGC_PROTECT", MOVGC_PROTECT, &c->flags) ||
         !env_flag(cfg, "MOVGC_INCREMENTAL", 1u, &incremental) ||
         !env_promote_age(cfg, &out->promote_age) ||
+        !env_minor_pause(cfg, &out->minor_pause_ns) ||
         !env_gc_threads(cfg, &out->gc_threads))
         return false;
     if (!env_size(cfg, "MOVGC_NURSERY_MAX", &out->nursery_max))

@@ -16,6 +16,8 @@ struct settings {
     bool growth_fixed;      /* the caller or MOVGC_GROWTH set the growth */
     unsigned gc_threads;    /* MOVGC_GC_THREADS: threads marking a full GC */
     bool incremental;       /* MOVGC_INCREMENTAL: mark in slices (default) */
+    double minor_pause_ns;  /* MOVGC_MINOR_PAUSE: the adaptive nursery's
+                               pause goal */
 };
 
 /* Fill *out from cfg (may be NULL) and the environment.  false after a

@@ -41,7 +41,8 @@
  * the full collection that measured the fall (the nursery is empty then),
  * or at the next minor collection.
  *
- * The cap also keeps minor pauses near MINOR_PAUSE_GOAL: a minor
+ * The cap also keeps minor pauses near a goal (MOVGC_MINOR_PAUSE, 6 ms by
+ * default): a minor
  * collection's pause grows with the bytes that survive it, and at a given
  * survival rate with the nursery's size, so the pause per nursery byte,
  * smoothed, says how large a nursery the goal allows.  The nursery grows
@@ -62,7 +63,6 @@
 #define SMOOTH 0.5                          /* weight of the newest sample */
 #define NURSERY_CAP_MIN ((size_t)4 << 20)
 #define LARGE_BUDGET_MIN ((size_t)1 << 20) /* young large bytes per minor GC */
-#define MINOR_PAUSE_GOAL 6e6                /* ns */
 #define PAUSE_SHRINK 1.5
 #define TENURE_MIN (1.0 / 16)
 #define SURVIVAL_FLOOR 0.125
@@ -85,6 +85,7 @@ void mg_policy_init(movgc_heap *h, const struct settings *s) {
     p->growth_fixed = s->growth_fixed;
     p->adaptive = h->nursery.adaptive;
     p->nursery_start = h->nursery.size;
+    p->minor_pause_goal = s->minor_pause_ns;
     p->cycle_start = mg_now_ns();
     h->full_threshold = MIN_THRESHOLD;
     set_large_budget(h);
@@ -115,7 +116,7 @@ static double size_for_pause(const struct policy *p, double goal) {
  * goal waits until pauses run PAUSE_SHRINK times over it. */
 static size_t nursery_bound(const movgc_heap *h, size_t size) {
     size_t cap = nursery_cap(h);
-    double goal = size_for_pause(&h->policy, MINOR_PAUSE_GOAL);
+    double goal = size_for_pause(&h->policy, h->policy.minor_pause_goal);
     if (goal >= (double)cap)
         return cap;
     size_t bound = goal > (double)NURSERY_CAP_MIN ? (size_t)goal : NURSERY_CAP_MIN;

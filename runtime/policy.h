@@ -41,6 +41,7 @@ struct policy {
     bool death_armed;        /* at most one death trigger per cycle */
     unsigned quiet;          /* minor collections in a row with little survival */
     double minor_ns_per_byte; /* minor pause per byte of nursery, smoothed */
+    double minor_pause_goal; /* ns (MOVGC_MINOR_PAUSE) */
     size_t laid_out;         /* old + large bytes after the last full one */
 };
 

@@ -360,12 +360,28 @@ END_TEST
 
 /* ==== policy ============================================================== */
 
+/* A heap whose minor pause goal is 'ms' (MOVGC_MINOR_PAUSE); the tests
+ * of the survival rule give it a goal no minor collection reaches, so that
+ * they do not depend on the machine's speed. */
+static movgc_heap *heap_with_pause_goal(const char *ms, unsigned flags)
+{
+    setenv("MOVGC_MINOR_PAUSE", ms, 1);
+    movgc_config c = tu_config();
+    c.flags |= flags;
+    movgc_heap *h = tu_heap_new(&c);
+    unsetenv("MOVGC_MINOR_PAUSE");
+    ck_assert_ptr_nonnull(h);
+    return h;
+}
+
 /* The adaptive nursery grows past 4 MiB while much survives and live data
  * is large, and shrinks back once little survives. */
 START_TEST(test_younglarge_nursery_follows_survival)
 {
     if (tu_stressed())
         return;  /* stress collects at every allocation: no sizing to see */
+    movgc_heap_free(H);
+    H = heap_with_pause_goal("60000", 0);
     size_t start = movgc_testing_nursery_size(H);
     void *keep = movgc_alloc(H, 1, 200000, 0);
     ROOT(keep);
@@ -400,10 +416,7 @@ START_TEST(test_younglarge_nursery_grows_under_verify)
 {
     if (tu_stressed() || getenv("MOVGC_SMALL"))
         return;  /* stress: no sizing to see; valgrind: 43 MiB walked per minor */
-    movgc_config c = tu_config();
-    c.flags |= MOVGC_VERIFY;
-    movgc_heap *h = tu_heap_new(&c);
-    ck_assert_ptr_nonnull(h);
+    movgc_heap *h = heap_with_pause_goal("60000", MOVGC_VERIFY);
     void *keep = movgc_alloc(h, 1, 200000, 0);
     movgc_push_root(h, &keep);
     /* about 43 MiB live, all surviving: the live cap allows past 4 MiB */
@@ -422,6 +435,45 @@ START_TEST(test_younglarge_nursery_grows_under_verify)
 }
 END_TEST
 
+/* The same survival under a minor pause goal no collection can meet: the
+ * nursery stays at the 4 MiB floor.  MOVGC_MINOR_PAUSE out of range is a
+ * configuration error naming it. */
+START_TEST(test_younglarge_nursery_bounded_by_pause_goal)
+{
+    if (tu_stressed())
+        return;  /* stress collects at every allocation: no sizing to see */
+    movgc_heap *h = heap_with_pause_goal("0.0001", 0);  /* 100 ns */
+    size_t n = tu_scale(200000, 2000);
+    void *keep = movgc_alloc(h, 1, n, 0);
+    movgc_push_root(h, &keep);
+    size_t grown = 0;
+    for (int i = 0; i < 2; i++)
+        for (size_t j = 0; j < n; j++) {
+            void *o = movgc_alloc(h, 2, 1, 200);
+            movgc_set(h, keep, j, o);
+            if (movgc_testing_nursery_size(h) > grown)
+                grown = movgc_testing_nursery_size(h);
+        }
+    movgc_stats st;
+    movgc_get_stats(h, &st, sizeof st);
+    ck_assert_uint_gt(st.minor_collections, 4);
+    ck_assert_uint_le(grown, (size_t)4 << 20);
+    movgc_pop_roots(h, 1);
+    movgc_heap_free(h);
+    const char *bad[] = {"0", "-1", "abc", "5ms", "60001"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        setenv("MOVGC_MINOR_PAUSE", bad[i], 1);
+        movgc_config cfg = tu_config();
+        tu_errors_clear();
+        h = movgc_heap_new(&cfg);
+        unsetenv("MOVGC_MINOR_PAUSE");
+        ck_assert_ptr_null(h);
+        ck_assert_int_eq(tu_err.last, MOVGC_E_CONFIG);
+        ck_assert_msg(strstr(tu_err.msg, "MOVGC_MINOR_PAUSE") != NULL, "%s", tu_err.msg);
+    }
+}
+END_TEST
+
 /* A burst: many requests in flight (young survivors) and a large cache
  * (old).  When it ends both die; a full collection must follow within a
  * few minor collections, not when the old space reaches its threshold. */
@@ -429,6 +481,8 @@ START_TEST(test_younglarge_burst_end_collects)
 {
     if (tu_stressed())
         return;  /* stress does full collections of its own */
+    movgc_heap_free(H);
+    H = heap_with_pause_goal("60000", 0);  /* the nursery the burst grows */
     enum { INFLIGHT = 64, CACHE = 3000 };
     void *ring = movgc_alloc(H, 1, INFLIGHT, 0), *cache = NULL;
     ROOT(ring);
@@ -544,6 +598,7 @@ static Suite *younglarge_suite(void)
     TCase *pol = tu_tcase("policy");
     tcase_add_test(pol, test_younglarge_nursery_follows_survival);
     tcase_add_test(pol, test_younglarge_nursery_grows_under_verify);
+    tcase_add_test(pol, test_younglarge_nursery_bounded_by_pause_goal);
     tcase_add_test(pol, test_younglarge_burst_end_collects);
     tcase_add_test(pol, test_younglarge_nursery_max_env);
     suite_add_tcase(s, pol);
