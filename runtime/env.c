@@ -74,14 +74,20 @@ static bool env_flag(const movgc_config *cfg, const char *name,
     return false;
 }
 
+/* A whole string that is a decimal number; false for anything else. */
+static bool parse_number(const char *s, double *out) {
+    char *end;
+    errno = 0;
+    *out = strtod(s, &end);
+    return !errno && end != s && *end == '\0';
+}
+
 static bool env_growth(const movgc_config *cfg, double *out) {
     const char *s = getenv("MOVGC_GROWTH");
     if (!s)
         return true;
-    char *end;
-    errno = 0;
-    double g = strtod(s, &end);
-    if (errno || end == s || *end != '\0' || !(g >= 1.0 && g <= 100.0)) {
+    double g;
+    if (!parse_number(s, &g) || !(g >= 1.0 && g <= 100.0)) {
         mg_error_cfg(cfg, MOVGC_E_CONFIG,
                      "MOVGC_GROWTH='%s' must be a number from 1 to 100", s);
         return false;
@@ -97,10 +103,8 @@ static bool env_minor_pause(const movgc_config *cfg, double *ns) {
     *ns = DEFAULT_MINOR_PAUSE_MS * 1e6;
     if (!s)
         return true;
-    char *end;
-    errno = 0;
-    double ms = strtod(s, &end);
-    if (errno || end == s || *end != '\0' || !(ms > 0 && ms <= MINOR_PAUSE_MAX_MS)) {
+    double ms;
+    if (!parse_number(s, &ms) || !(ms > 0 && ms <= MINOR_PAUSE_MAX_MS)) {
         mg_error_cfg(cfg, MOVGC_E_CONFIG,
                      "MOVGC_MINOR_PAUSE='%s' must be a number of milliseconds above 0 "
                      "and at most %g", s, MINOR_PAUSE_MAX_MS);

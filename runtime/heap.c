@@ -455,6 +455,7 @@ void *movgc_alloc_(movgc_heap *h, unsigned tag, size_t nrefs, size_t nbytes) {
 
 void movgc_get_stats(movgc_heap *h, movgc_stats *out, size_t size) {
     mg_nursery_count(h);
+    mg_pauses_stats(h);
     h->stats.heap_bytes = h->held;
     if (size > sizeof h->stats)
         size = sizeof h->stats;

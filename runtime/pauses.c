@@ -2,8 +2,10 @@
  * log-linear histogram each, so recording costs a few instructions and no
  * memory however long the program runs, and percentiles come out within
  * one bucket (6.25%) of the exact ones.
- * [pauses.stats] after every recorded pause, h->stats holds the p50, p99
- *   and maximum of each kind. */
+ * [pauses.stats] the percentiles in h->stats are filled from the
+ *   histograms when the program reads them (movgc_get_stats) after a new
+ *   pause, not at every pause: an incremental marking records tens of
+ *   thousands of slices. */
 #include "pauses.h"
 
 #include <stdio.h>
@@ -56,23 +58,30 @@ uint64_t mg_pauses_quantile(const struct pause_hist *d, double q) {
 }
 
 void mg_pauses_record(movgc_heap *h, const char *kind, uint64_t ns) {
+    struct pause_hist *d = strcmp(kind, "full") == 0    ? &h->pauses.full
+                           : strcmp(kind, "slice") == 0 ? &h->pauses.slice
+                                                        : &h->pauses.minor;
+    mg_pauses_add(d, ns);
+    h->pauses.changed = true;
+}
+
+static void fill(const struct pause_hist *d, uint64_t *p50, uint64_t *p99, uint64_t *max) {
+    *p50 = mg_pauses_quantile(d, 0.5);
+    *p99 = mg_pauses_quantile(d, 0.99);
+    *max = d->max;
+}
+
+void mg_pauses_stats(movgc_heap *h) {
     movgc_stats *s = &h->stats;
-    if (strcmp(kind, "full") == 0) {
-        mg_pauses_add(&h->pauses.full, ns);
-        s->full_pause_p50_ns = mg_pauses_quantile(&h->pauses.full, 0.5);
-        s->full_pause_p99_ns = mg_pauses_quantile(&h->pauses.full, 0.99);
-        s->full_pause_max_ns = h->pauses.full.max;
-    } else if (strcmp(kind, "slice") == 0) {
-        mg_pauses_add(&h->pauses.slice, ns);
-        s->slice_pause_p50_ns = mg_pauses_quantile(&h->pauses.slice, 0.5);
-        s->slice_pause_p99_ns = mg_pauses_quantile(&h->pauses.slice, 0.99);
-        s->slice_pause_max_ns = h->pauses.slice.max;
-    } else {
-        mg_pauses_add(&h->pauses.minor, ns);
-        s->minor_pause_p50_ns = mg_pauses_quantile(&h->pauses.minor, 0.5);
-        s->minor_pause_p99_ns = mg_pauses_quantile(&h->pauses.minor, 0.99);
-        s->minor_pause_max_ns = h->pauses.minor.max;
-    }
+    if (!h->pauses.changed)
+        return;
+    h->pauses.changed = false;
+    fill(&h->pauses.minor, &s->minor_pause_p50_ns, &s->minor_pause_p99_ns,
+         &s->minor_pause_max_ns);
+    fill(&h->pauses.full, &s->full_pause_p50_ns, &s->full_pause_p99_ns,
+         &s->full_pause_max_ns);
+    fill(&h->pauses.slice, &s->slice_pause_p50_ns, &s->slice_pause_p99_ns,
+         &s->slice_pause_max_ns);
 }
 
 static void report_kind(const char *kind, const struct pause_hist *d) {

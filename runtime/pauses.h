@@ -3,6 +3,7 @@
 #ifndef MG_PAUSES_H
 #define MG_PAUSES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,7 @@ struct pause_hist {
 
 struct pauses {
     struct pause_hist minor, full, slice;
+    bool changed;  /* a pause was recorded since the stats were filled */
 };
 
 /* Record one pause of ns nanoseconds.  Never collects. */
@@ -30,9 +32,10 @@ void mg_pauses_add(struct pause_hist *d, uint64_t ns);
 uint64_t mg_pauses_quantile(const struct pause_hist *d, double q);
 
 /* Record a pause of the collection kind ("minor", "full", or "slice" of
- * an incremental marking) and refresh
- * the percentiles in h's stats. */
+ * an incremental marking). */
 void mg_pauses_record(movgc_heap *h, const char *kind, uint64_t ns);
+/* Fill the percentiles and maxima in h's stats [pauses.stats]. */
+void mg_pauses_stats(movgc_heap *h);
 /* Under MOVGC_VERBOSE, one line per kind with the percentiles. */
 void mg_pauses_report(movgc_heap *h);
 

@@ -461,16 +461,8 @@ START_TEST(test_younglarge_nursery_bounded_by_pause_goal)
     movgc_pop_roots(h, 1);
     movgc_heap_free(h);
     const char *bad[] = {"0", "-1", "abc", "5ms", "60001"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        setenv("MOVGC_MINOR_PAUSE", bad[i], 1);
-        movgc_config cfg = tu_config();
-        tu_errors_clear();
-        h = movgc_heap_new(&cfg);
-        unsetenv("MOVGC_MINOR_PAUSE");
-        ck_assert_ptr_null(h);
-        ck_assert_int_eq(tu_err.last, MOVGC_E_CONFIG);
-        ck_assert_msg(strstr(tu_err.msg, "MOVGC_MINOR_PAUSE") != NULL, "%s", tu_err.msg);
-    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        tu_assert_env_refused("MOVGC_MINOR_PAUSE", bad[i]);
 }
 END_TEST
 
@@ -565,14 +557,7 @@ START_TEST(test_younglarge_nursery_max_env)
     ck_assert_uint_le(movgc_testing_nursery_size(h), (size_t)2 << 20);
     movgc_pop_roots(h, 1);
     movgc_heap_free(h);
-    setenv("MOVGC_NURSERY_MAX", "lots", 1);
-    movgc_config cfg = tu_config();
-    tu_errors_clear();
-    h = movgc_heap_new(&cfg);
-    unsetenv("MOVGC_NURSERY_MAX");
-    ck_assert_ptr_null(h);
-    ck_assert_int_eq(tu_err.last, MOVGC_E_CONFIG);
-    ck_assert_msg(strstr(tu_err.msg, "MOVGC_NURSERY_MAX") != NULL, "%s", tu_err.msg);
+    tu_assert_env_refused("MOVGC_NURSERY_MAX", "lots");
 }
 END_TEST
 

@@ -168,6 +168,18 @@ void *tu_alloc_filled(unsigned tag, size_t nrefs, size_t nbytes, uint64_t key)
     return o;
 }
 
+void tu_assert_env_refused(const char *name, const char *value)
+{
+    setenv(name, value, 1);
+    movgc_config cfg = tu_config();
+    tu_errors_clear();
+    movgc_heap *h = movgc_heap_new(&cfg);
+    unsetenv(name);
+    ck_assert_msg(h == NULL, "%s='%s' was accepted", name, value);
+    ck_assert_int_eq(tu_err.last, MOVGC_E_CONFIG);
+    ck_assert_msg(strstr(tu_err.msg, name) != NULL, "%s", tu_err.msg);
+}
+
 /* Allocate about 'bytes' of unreachable objects and dirty them, so that memory
  * freed by a collection is reused and any stale pointer reads garbage. */
 void tu_churn(size_t bytes)

@@ -64,6 +64,9 @@ void tu_fill(void *obj, uint64_t key);      /* raw bytes from key */
 int tu_check_fill(void *obj, uint64_t key); /* 1 if they still match */
 void *tu_alloc_filled(unsigned tag, size_t nrefs, size_t nbytes, uint64_t key);
 void tu_churn(size_t bytes);                /* garbage allocation, dirty bytes */
+/* With the variable 'name' set to 'value', movgc_heap_new refuses: NULL,
+ * MOVGC_E_CONFIG, a message naming the variable.  Unsets it after. */
+void tu_assert_env_refused(const char *name, const char *value);
 uint64_t tu_u64(void *obj);                 /* first 8 raw bytes */
 void tu_set_u64(void *obj, uint64_t v);
 
