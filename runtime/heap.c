@@ -255,7 +255,7 @@ static void full(movgc_heap *h, bool asked, bool after_minor) {
 
 void mg_heap_full(movgc_heap *h) { full(h, false, false); }
 
-/* A minor collection, and a full one if the policy says so: an
+/* After a minor collection, a full one if the policy says so: an
  * incremental marking begins when the old generation grew to its
  * threshold, and its final pause comes after the minor collection that
  * follows its last slice (the nursery then holds only survivors), as a
@@ -265,8 +265,7 @@ void mg_heap_full(movgc_heap *h) { full(h, false, false); }
  * generation is likely dead) a marking begins at once, and one under way
  * is begun anew, so that what died since it began goes too; with so
  * little live its slices end soon. */
-static void collect_for_allocation(movgc_heap *h) {
-    minor(h, false, true);
+static void after_minor(movgc_heap *h) {
     if (h->im && h->full_urgent)
         mg_incmark_abandon(h);
     if (h->im) {
@@ -282,22 +281,21 @@ static void collect_for_allocation(movgc_heap *h) {
     h->full_urgent = false;  /* the marking that answers it has begun */
 }
 
-/* After a minor collection that movgc_pin forced: what collect_for_allocation
- * decides after its own, by the threshold alone (a forced minor collection
- * says nothing of survival).  A program that pins young objects faster
- * than it fills the nursery has no other minor collections, and without
- * this its old space would grow without a full collection. */
+static void collect_for_allocation(movgc_heap *h) {
+    minor(h, false, true);
+    after_minor(h);
+}
+
+/* After a minor collection that movgc_pin forced, the same, with the
+ * threshold alone deciding (a forced minor collection says nothing of
+ * survival).  A program that pins young objects faster than it fills the
+ * nursery has no other minor collections, and without this its old space
+ * would grow without a full collection. */
 void mg_heap_minor_forced(movgc_heap *h) {
     minor(h, true, false);
-    if (h->im) {
-        h->final_next = h->im->ready;
-        return;
-    }
-    if (!h->full_due && mg_heap_old_bytes(h) <= h->full_threshold)
-        return;
-    h->full_due = true;
-    if (!h->incremental || !mg_incmark_start(h))
-        full(h, false, true);
+    if (!h->im && mg_heap_old_bytes(h) > h->full_threshold)
+        h->full_due = true;
+    after_minor(h);
 }
 
 void movgc_collect(movgc_heap *h, int kind) {
@@ -429,10 +427,8 @@ void *movgc_alloc_(movgc_heap *h, unsigned tag, size_t nrefs, size_t nbytes) {
         stress(h);
     else if (h->im)
         mg_incmark_tick(h);
-    if (h->old.release_end) {
+    if (h->old.release_end)
         mg_old_release_step(h);
-        h->stats.heap_bytes = h->held;
-    }
     size_t size = mg_size_of(nrefs, nbytes);
     void *obj;
     if (size >= MG_LARGE_MIN || size > h->nursery.size / 4)
